@@ -1,0 +1,52 @@
+import { StartupError, readEnv, startSluice } from "../main.js";
+import type { Command } from "./command.js";
+
+/** `sluice start`: run Sluice until SIGTERM/SIGINT, then stop intake, finish in-flight work and exit 0. */
+export const startCommand: Command = {
+  name: "start",
+  summary: "Start Sluice (ingest API + delivery) on the embedded SQLite store",
+  usage: `sluice start [--config <file>]
+
+Environment:
+  PORT                       ingest HTTP port (default 8080)
+  HOST                       listen address (default 0.0.0.0)
+  SLUICE_CONFIG              configuration file, YAML or JSON (default: none)
+  SLUICE_DATA_DIR            data directory (default ./.sluice)
+  SLUICE_LOG_LEVEL           trace|debug|info|warn|error (default info)
+  SLUICE_SQLITE_SYNCHRONOUS  FULL (default) or NORMAL`,
+  async run(args, io) {
+    const env = { ...io.env };
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (arg === "--config" && args[i + 1]) env["SLUICE_CONFIG"] = args[++i];
+      else {
+        io.stderr(`unknown argument: ${arg}\n\n${this.usage}\n`);
+        return 2;
+      }
+    }
+    let sluice: Awaited<ReturnType<typeof startSluice>>;
+    try {
+      sluice = await startSluice({ env: readEnv(env, io.cwd), rawEnv: env });
+    } catch (error) {
+      if (error instanceof StartupError) {
+        io.stderr(`sluice: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    return new Promise<number>((resolve) => {
+      const shutdown = (signal: string) => {
+        sluice.logger.info({ signal }, `received ${signal}`);
+        sluice.stop().then(
+          () => resolve(0),
+          (error: unknown) => {
+            io.stderr(`sluice: error while stopping: ${(error as Error).message}\n`);
+            resolve(1);
+          },
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    });
+  },
+};

@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { Secret } from "./secret.js";
+
+/**
+ * The configuration file (YAML or JSON). This shape is Sluice's public contract: every key is
+ * documented in README.md, unknown keys are rejected with an error naming them, and `${VAR}`
+ * references are resolved from the environment before validation (see `interpolateEnv`).
+ */
+
+const NameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "use 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit");
+
+const SecretSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .transform((value) => new Secret(value));
+
+export const SourceSchema = z.strictObject({
+  /** Shown in logs and the delivery log. */
+  name: NameSchema,
+  /** The Segment-style write key clients send (HTTP Basic user name, or `writeKey` in the body). */
+  writeKey: SecretSchema,
+});
+
+export const CustomerioSettingsSchema = z.strictObject({
+  /** Customer.io Site ID (Settings → API Credentials). */
+  siteId: z.string().min(1, "must not be empty"),
+  /** Customer.io Track API key; write it as `${CIO_API_KEY}` to keep it out of the file. */
+  apiKey: SecretSchema,
+  /** Workspace region: `us` → https://track.customer.io, `eu` → https://track-eu.customer.io. Default `us`. */
+  region: z.enum(["us", "eu"]).default("us"),
+  /** Base-URL override (a proxy, `sluice sandbox`, tests). Wins over `region`. */
+  trackUrl: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+});
+
+export const AllowSchema = z.strictObject({
+  /** Track event names the preset Event action may send; `"*"` allows every name. Default: none. */
+  events: z.array(z.string().min(1)).default([]),
+  /** Identify trait names copied to person attributes. Default: none. */
+  traits: z.array(z.string().min(1)).default([]),
+  /** Track property names copied to event attributes. Default: none. */
+  properties: z.array(z.string().min(1)).default([]),
+});
+
+export const CustomerioDestinationSchema = z.strictObject({
+  name: NameSchema,
+  type: z.literal("customerio"),
+  settings: CustomerioSettingsSchema,
+  /** Deny by default: anything not listed here stays in Sluice. */
+  allow: AllowSchema.default({ events: [], traits: [], properties: [] }),
+});
+
+export const DestinationSchema = z.discriminatedUnion("type", [CustomerioDestinationSchema]);
+
+export const ConfigSchema = z
+  .strictObject({
+    sources: z.array(SourceSchema).default([]),
+    destinations: z.array(DestinationSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = (items: readonly { name: string }[], key: "sources" | "destinations") => {
+      const names = new Set<string>();
+      items.forEach((item, index) => {
+        if (names.has(item.name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key, index, "name"],
+            message: `duplicate name "${item.name}"`,
+          });
+        }
+        names.add(item.name);
+      });
+    };
+    seen(config.sources, "sources");
+    seen(config.destinations, "destinations");
+    const keys = new Map<string, number>();
+    config.sources.forEach((source, index) => {
+      const previous = keys.get(source.writeKey.reveal());
+      if (previous !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sources", index, "writeKey"],
+          message: `same write key as sources[${previous}]; each source needs its own`,
+        });
+      }
+      keys.set(source.writeKey.reveal(), index);
+    });
+  });
+
+export type SluiceConfig = z.infer<typeof ConfigSchema>;
+export type SourceConfig = z.infer<typeof SourceSchema>;
+export type CustomerioDestinationConfig = z.infer<typeof CustomerioDestinationSchema>;
+export type DestinationConfig = z.infer<typeof DestinationSchema>;
+export type AllowConfig = z.infer<typeof AllowSchema>;
+
+/** One problem in a configuration file; `path` is how to find it in the file (`destinations[0].settings.region`). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** `["destinations", 0, "settings"]` → `destinations[0].settings`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+const ENV_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replace `${VAR}` in every string of a parsed document with the environment's value; `$${` is a
+ * literal `${`. Missing variables are reported by path, never silently turned into "".
+ *
+ * @example
+ * interpolateEnv({ apiKey: "${CIO_API_KEY}" }, { CIO_API_KEY: "k" }) // { value: { apiKey: "k" }, issues: [] }
+ */
+export function interpolateEnv(
+  document: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): { value: unknown; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const walk = (node: unknown, path: PropertyKey[]): unknown => {
+    if (typeof node === "string") {
+      return node.replace(ENV_REF, (match, name: string | undefined) => {
+        if (name === undefined) return "${";
+        const value = env[name];
+        if (value === undefined) {
+          issues.push({
+            path: formatPath(path),
+            message: `environment variable ${name} is not set (referenced as ${match})`,
+          });
+          return "";
+        }
+        return value;
+      });
+    }
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
+    if (node !== null && typeof node === "object") {
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, [...path, key])]));
+    }
+    return node;
+  };
+  return { value: walk(document, []), issues };
+}
+
+/** Validate an already-parsed, env-interpolated document. */
+export function validateConfig(
+  document: unknown,
+): { ok: true; config: SluiceConfig } | { ok: false; issues: ConfigIssue[] } {
+  const result = ConfigSchema.safeParse(document ?? {});
+  if (result.success) return { ok: true, config: result.data };
+  const issues: ConfigIssue[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        issues.push({ path: formatPath([...issue.path, key]), message: `unknown key "${key}"` });
+      }
+    } else {
+      issues.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  return { ok: false, issues };
+}
+
+/** The empty configuration Sluice runs with when no file is given. */
+export function emptyConfig(): SluiceConfig {
+  return { sources: [], destinations: [] };
+}

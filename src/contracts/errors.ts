@@ -1,0 +1,33 @@
+/**
+ * Every stable error code Sluice returns or logs, with what it means. `docs/errors.md` documents each
+ * one and a test keeps the two in step. Messages never contain a payload value or a secret.
+ */
+export const ERROR_CODES = {
+  ER_INVALID_JSON: "The request body is not valid JSON (or not a JSON object).",
+  ER_INVALID_ENCODING: "The request body could not be decompressed (Content-Encoding).",
+  ER_UNSUPPORTED_MEDIA_TYPE: "The request body is not JSON.",
+  ER_UNKNOWN_TYPE: "The event `type` is missing or not one of identify, track, page, screen, group, alias.",
+  ER_MISSING_IDENTITY: "The event has neither `userId` nor `anonymousId`.",
+  ER_INVALID_TIMESTAMP: "A timestamp field is not an ISO-8601 date.",
+  ER_INVALID_FIELD: "A field has the wrong type or is missing (e.g. `event` on track, `groupId` on group).",
+  ER_INVALID_BATCH: "A /v1/batch body has no `batch` array, or some events in it are invalid (see `errors`).",
+  ER_UNAUTHORIZED: "No write key was given, or it matches no configured source.",
+  ER_EVENT_TOO_LARGE: "One event is over 32 KB of JSON.",
+  ER_REQUEST_TOO_LARGE: "The request body is over 500 KB.",
+  ER_NOT_FOUND: "No such route.",
+  ER_UNAVAILABLE: "Sluice cannot durably store events right now (shutting down, disk full or read-only).",
+  ER_INTERNAL: "An unexpected error; the log has details (without payload values).",
+  ER_CONFIG_INVALID: "The configuration file failed validation; each error names its path in the file.",
+  ER_CONFIG_UNREADABLE: "The configuration file could not be read or parsed as YAML/JSON.",
+  ER_CONFIG_ENV_MISSING: "A `${VAR}` in the configuration names an environment variable that is not set.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The body of every 4xx/5xx answer: `{"error":{"code","message","path"}}`. */
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+  /** Where in the request the problem is (`timestamp`, `batch[3].userId`), when it is about one field. */
+  path?: string;
+}

@@ -1,0 +1,343 @@
+import type { Logger } from "../observability/logger.js";
+import { LOG } from "../observability/log-events.js";
+import type { PackedItem } from "../destinations/customerio/request-builder.js";
+import type { HttpService } from "../destinations/customerio/service.js";
+import type { ClaimedDelivery, DeliveryOutcome, Store } from "../store/port.js";
+import type { CustomerioSink } from "./customerio-sink.js";
+import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, decideRetry } from "./retry.js";
+import { TokenBucket } from "./token-bucket.js";
+
+export interface WorkerOptions {
+  /** Deliveries claimed at a time. Default 2000. */
+  claimLimit: number;
+  /** How long a quiet lane waits after new events arrive, so they go out together. Default 50 ms. */
+  lingerMs: number;
+  /** Requests in flight at once per destination. Default 24 (100 req/s at 200 ms latency needs 20). */
+  concurrency: number;
+  /** Claim lease; only matters when the process dies (SQLite clears leases at start). Default 120,000 ms. */
+  leaseMs: number;
+  /** Track API requests per second per destination (workspace). Default 100. */
+  requestsPerSecond: number;
+  /** Largest request body. Default 500,000 bytes (Customer.io's documented batch limit). */
+  maxBatchBytes: number;
+  /** How often an idle lane re-checks the store (retries that came due). Default 1000 ms. */
+  idlePollMs: number;
+  backoff: BackoffPolicy;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  claimLimit: 2000,
+  lingerMs: 50,
+  concurrency: 24,
+  leaseMs: 120_000,
+  requestsPerSecond: 100,
+  maxBatchBytes: 500_000,
+  idlePollMs: 1000,
+  backoff: DEFAULT_BACKOFF,
+};
+
+export interface WorkerDeps {
+  store: Store;
+  sink: CustomerioSink;
+  service: HttpService;
+  logger: Logger;
+  clock: () => number;
+  random: () => number;
+  /** Called when Customer.io refuses the credentials (the destination is paused). */
+  onUnauthorized: (reason: string) => Promise<void>;
+}
+
+/**
+ * One delivery lane: claims a destination's ready deliveries, sends them in byte-packed batches with
+ * bounded concurrency and a token bucket, and records every outcome. A delivery leaves the queue
+ * only when Customer.io accepted it, rejected it for good, or Sluice stopped it with a reason.
+ */
+export class DestinationWorker {
+  readonly #deps: WorkerDeps;
+  readonly #options: WorkerOptions;
+  readonly #bucket: TokenBucket;
+  #running = false;
+  #paused = false;
+  #pausedUntilMs = 0;
+  #consecutiveRateLimits = 0;
+  #inFlight = 0;
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> | null = null;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(deps: WorkerDeps, options: Partial<WorkerOptions> = {}) {
+    this.#deps = deps;
+    this.#options = { ...DEFAULT_WORKER_OPTIONS, ...options };
+    this.#bucket = new TokenBucket(
+      { ratePerSecond: this.#options.requestsPerSecond, burst: this.#options.requestsPerSecond },
+      deps.clock(),
+    );
+  }
+
+  get destination(): string {
+    return this.#deps.sink.destination.name;
+  }
+
+  /** Start delivering; `paused` starts the lane paused (credentials known to be refused). */
+  start(paused = false): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#paused = paused;
+    this.#loop = this.#run();
+  }
+
+  /** New events were committed for this destination. */
+  notify(): void {
+    this.#wake?.();
+  }
+
+  /** Stop claiming, wait for requests in flight (at most `graceMs`), and return. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await Promise.race([Promise.allSettled([...this.#pending]), sleep(graceMs)]);
+    await this.#deps.service.close();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        const now = this.#deps.clock();
+        if (this.#paused) {
+          await this.#sleep(this.#options.idlePollMs * 30);
+          continue;
+        }
+        if (now < this.#pausedUntilMs) {
+          await this.#sleep(this.#pausedUntilMs - now);
+          continue;
+        }
+        if (this.#inFlight >= this.#options.concurrency) {
+          await this.#sleep(this.#options.idlePollMs);
+          continue;
+        }
+        const claimed = await this.#deps.store.claim(this.destination, {
+          limit: this.#options.claimLimit,
+          nowMs: now,
+          leaseMs: this.#options.leaseMs,
+        });
+        if (claimed.length === 0) {
+          const next = await this.#deps.store.nextWakeMs(this.destination);
+          const wait = next === null ? this.#options.idlePollMs : Math.min(this.#options.idlePollMs, next - now);
+          // Woken by new events after an empty claim: linger so a trickle goes out as one batch.
+          if ((await this.#sleep(Math.max(1, wait))) === "woken") await this.#sleep(this.#options.lingerMs, false);
+          continue;
+        }
+        await this.#dispatch(claimed);
+      } catch (error) {
+        this.#deps.logger.error(
+          { event: LOG.workerError, destination: this.destination, err: { message: (error as Error).message } },
+          "delivery lane error; retrying in a second",
+        );
+        await this.#sleep(1000);
+      }
+    }
+  }
+
+  async #dispatch(claimed: readonly ClaimedDelivery[]): Promise<void> {
+    const outcomes: DeliveryOutcome[] = [];
+    const items: PackedItem<ClaimedDelivery>[] = [];
+    for (const delivery of claimed) {
+      const prepared = this.#deps.sink.prepare(delivery);
+      if (prepared.kind === "item") {
+        items.push(prepared.item);
+      } else {
+        outcomes.push({
+          deliveryId: delivery.deliveryId,
+          state: "stopped",
+          stage: prepared.stage,
+          reason: prepared.reason,
+          ...(prepared.field ? { field: prepared.field } : {}),
+          attempts: delivery.attempts,
+        });
+      }
+    }
+    if (outcomes.length > 0) await this.#deps.store.settle(outcomes, this.#deps.clock());
+    for (const batch of this.#deps.sink.pack(items, this.#options.maxBatchBytes)) {
+      while (this.#inFlight >= this.#options.concurrency && this.#running) await this.#sleep(5, false);
+      if (!this.#running || this.#paused) {
+        await this.#release(batch);
+        continue;
+      }
+      const wait = this.#bucket.take(this.#deps.clock());
+      if (wait > 0) await sleep(wait);
+      this.#track(this.#send(batch));
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    this.#inFlight += 1;
+    const tracked = work
+      .catch((error: unknown) => {
+        this.#deps.logger.error(
+          { event: LOG.workerError, destination: this.destination, err: { message: (error as Error).message } },
+          "failed to record a batch outcome",
+        );
+      })
+      .finally(() => {
+        this.#inFlight -= 1;
+        this.#pending.delete(tracked);
+        this.#wake?.();
+      });
+    this.#pending.add(tracked);
+  }
+
+  async #send(batch: readonly PackedItem<ClaimedDelivery>[]): Promise<void> {
+    const { clock, logger, service, sink, store } = this.#deps;
+    const started = clock();
+    const response = await service.send(sink.request(batch));
+    const now = clock();
+    const decision = decideRetry(response, now);
+    const status = "status" in response ? response.status : undefined;
+    const withStatus = status === undefined ? {} : { status };
+    logger.debug(
+      { event: LOG.deliveryBatch, destination: this.destination, items: batch.length, ms: now - started, status },
+      "batch sent",
+    );
+    const attempt = (item: PackedItem<ClaimedDelivery>) => item.tag.attempts + 1;
+    switch (decision.kind) {
+      case "successful":
+        this.#consecutiveRateLimits = 0;
+        await store.settle(
+          batch.map((item) => ({ deliveryId: item.tag.deliveryId, state: "delivered", attempts: attempt(item), ...withStatus })),
+          now,
+        );
+        return;
+      case "partial": {
+        this.#consecutiveRateLimits = 0;
+        const failed = new Map(decision.failed.map((error) => [error.index, error]));
+        const outcomes: DeliveryOutcome[] = batch.map((item, index) => {
+          const error = failed.get(index);
+          if (!error) return { deliveryId: item.tag.deliveryId, state: "delivered", attempts: attempt(item), ...withStatus };
+          return {
+            deliveryId: item.tag.deliveryId,
+            state: "failed",
+            stage: "delivery",
+            reason: `Customer.io rejected it: ${error.reason}${error.message ? ` (${truncate(error.message)})` : ""}`,
+            ...(error.field ? { field: error.field } : {}),
+            attempts: attempt(item),
+            ...withStatus,
+          };
+        });
+        logger.warn(
+          { event: LOG.deliveryFailed, destination: this.destination, failed: failed.size, items: batch.length },
+          "Customer.io rejected some items of a batch (207)",
+        );
+        await store.settle(outcomes, now);
+        return;
+      }
+      case "split": {
+        if (batch.length === 1) {
+          const item = batch[0]!;
+          await store.settle(
+            [
+              {
+                deliveryId: item.tag.deliveryId,
+                state: "failed",
+                stage: "delivery",
+                reason: truncate(decision.reason),
+                attempts: attempt(item),
+                ...withStatus,
+              },
+            ],
+            now,
+          );
+          return;
+        }
+        // Bisect so one bad item cannot sink the good ones sharing its request.
+        const middle = Math.ceil(batch.length / 2);
+        await this.#send(batch.slice(0, middle));
+        await this.#send(batch.slice(middle));
+        return;
+      }
+      case "unauthorized":
+        if (!this.#paused) {
+          this.#paused = true;
+          logger.error(
+            { event: LOG.destinationUnauthorized, destination: this.destination, status },
+            "Customer.io refused the credentials; deliveries wait until siteId/apiKey change",
+          );
+          await this.#deps.onUnauthorized(decision.reason);
+        }
+        await this.#release(batch);
+        return;
+      case "retry": {
+        if (decision.rateLimited) {
+          this.#consecutiveRateLimits += 1;
+          const pause = backoffDelayMs(this.#consecutiveRateLimits, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
+          this.#pausedUntilMs = Math.max(this.#pausedUntilMs, now + pause);
+          logger.warn(
+            { event: LOG.destinationRateLimited, destination: this.destination, pauseMs: pause },
+            "rate limited by Customer.io; pausing the lane",
+          );
+        }
+        const outcomes: DeliveryOutcome[] = batch.map((item) => {
+          const attempts = attempt(item);
+          const firstAttempt = item.tag.firstAttemptAtMs ?? started;
+          if (now - firstAttempt >= this.#options.backoff.maxRetryAgeMs) {
+            return {
+              deliveryId: item.tag.deliveryId,
+              state: "failed",
+              stage: "delivery",
+              reason: `gave up after retrying for ${Math.round(this.#options.backoff.maxRetryAgeMs / 3_600_000)} h: ${decision.reason}`,
+              attempts,
+              ...withStatus,
+            };
+          }
+          const delay = backoffDelayMs(attempts, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
+          return {
+            deliveryId: item.tag.deliveryId,
+            state: "retrying",
+            nextAttemptAtMs: now + delay,
+            reason: decision.reason,
+            attempts,
+            ...withStatus,
+          };
+        });
+        logger.warn(
+          { event: LOG.deliveryRetry, destination: this.destination, items: batch.length, status, reason: decision.reason },
+          "batch will be retried",
+        );
+        await store.settle(outcomes, now);
+        return;
+      }
+    }
+  }
+
+  async #release(batch: readonly PackedItem<ClaimedDelivery>[]): Promise<void> {
+    await this.#deps.store.settle(
+      batch.map((item) => ({ deliveryId: item.tag.deliveryId, state: "released" })),
+      this.#deps.clock(),
+    );
+  }
+
+  /** Sleep until woken or `ms` pass; `wakeable: false` ignores notifications (linger). */
+  #sleep(ms: number, wakeable = true): Promise<"woken" | "timeout"> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (wakeable) this.#wake = null;
+        resolve("timeout");
+      }, ms);
+      if (wakeable) {
+        this.#wake = () => {
+          clearTimeout(timer);
+          this.#wake = null;
+          resolve("woken");
+        };
+      }
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function truncate(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import { gunzipSync, inflateSync } from "node:zlib";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { SourceConfig } from "../contracts/config.js";
+import type { ApiError, ErrorCode } from "../contracts/errors.js";
+import { LOG } from "../observability/log-events.js";
+import type { Logger } from "../observability/logger.js";
+import type { EnqueueEvent, Store } from "../store/port.js";
+import { INGEST_LIMITS } from "./limits.js";
+import { type ParsedItem, type SingleRoute, parseIngestBody } from "./parse-request.js";
+
+export interface IngestDeps {
+  sources: readonly SourceConfig[];
+  /** Every event gets one delivery per destination listed here. */
+  destinations: () => readonly string[];
+  store: Store;
+  logger: Logger;
+  clock: () => number;
+  /** Called after events were durably committed (wakes the delivery lanes). */
+  onEnqueued: () => void;
+}
+
+const SINGLE_ROUTES: readonly SingleRoute[] = ["identify", "track", "page", "screen", "group", "alias"];
+
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly apiError: ApiError,
+  ) {
+    super(apiError.message);
+  }
+}
+
+/**
+ * The ingest HTTP API: Segment's HTTP Tracking API (`/v1/identify`, `/v1/track`, ..., `/v1/batch`),
+ * so existing Segment and RudderStack clients work unchanged. A 200 means the events are committed.
+ *
+ * @example
+ * const app = createIngestApp(deps);
+ * await app.inject({ method: "POST", url: "/v1/track", headers: { authorization: "Basic " + btoa("wk:") },
+ *   payload: { userId: "u1", event: "Signed Up" } }); // 200 {"success":true}
+ */
+export function createIngestApp(deps: IngestDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: INGEST_LIMITS.maxRequestBytes, return503OnClosing: true });
+  const sourcesByKey = new Map(deps.sources.map((source) => [source.writeKey.reveal(), source]));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (request, raw, done) => {
+    try {
+      done(null, parseBody(request, raw as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.apiError });
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendError(reply, 413, "ER_REQUEST_TOO_LARGE", `request body is over ${INGEST_LIMITS.maxRequestBytes} bytes`);
+    }
+    if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendError(reply, 400, "ER_INVALID_JSON", "body must be a JSON object");
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, error.statusCode, "ER_INVALID_JSON", "the request could not be read");
+    }
+    deps.logger.error({ event: LOG.ingestStoreFailed, err: { message: error.message, code: error.code } }, "ingest failed");
+    return sendError(reply, 503, "ER_UNAVAILABLE", "events could not be stored; retry later");
+  });
+
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, "ER_NOT_FOUND", "no such route"));
+
+  const handle = (route: SingleRoute | "batch") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const source = authenticate(request, sourcesByKey);
+    if (!source) {
+      deps.logger.info({ event: LOG.ingestRejected, code: "ER_UNAUTHORIZED", route }, "unknown write key");
+      return sendError(reply, 401, "ER_UNAUTHORIZED", "missing or unknown write key (send it as the HTTP Basic user name)");
+    }
+    const receivedAtMs = deps.clock();
+    const items = parseIngestBody(route, request.body, {
+      receivedAt: new Date(receivedAtMs).toISOString(),
+      newMessageId: randomUUID,
+    });
+    const destinations = deps.destinations();
+    const accepted: EnqueueEvent[] = [];
+    const rejected: Extract<ParsedItem, { ok: false }>[] = [];
+    for (const item of items) {
+      if (item.ok) {
+        accepted.push({
+          sourceName: source.name,
+          messageId: item.event.messageId,
+          eventType: item.event.type,
+          receivedAtMs,
+          body: item.bytes,
+          destinations,
+        });
+      } else {
+        rejected.push(item);
+      }
+    }
+    if (accepted.length > 0) {
+      await deps.store.enqueue(accepted);
+      deps.onEnqueued();
+    }
+    if (rejected.length === 0) return reply.code(200).send({ success: true });
+    for (const item of rejected) {
+      deps.logger.info(
+        { event: LOG.ingestRejected, source: source.name, code: item.error.code, path: item.error.path, route },
+        "event rejected",
+      );
+    }
+    const first = rejected[0]!;
+    const status = rejected.some((item) => item.status === 413) ? 413 : 400;
+    if (route !== "batch" || first.index === null) return reply.code(first.status).send({ error: first.error });
+    return reply.code(status).send({
+      success: false,
+      accepted: accepted.length,
+      rejected: rejected.length,
+      error: {
+        code: "ER_INVALID_BATCH",
+        message: `${rejected.length} of ${items.length} events were rejected (see errors); the other ${accepted.length} were accepted`,
+      },
+      errors: rejected.map((item) => ({ index: item.index, ...item.error })),
+    });
+  };
+
+  for (const route of SINGLE_ROUTES) app.post(`/v1/${route}`, handle(route));
+  app.post("/v1/batch", handle("batch"));
+  app.post("/v1/import", handle("batch"));
+  return app;
+}
+
+function parseBody(request: FastifyRequest, raw: Buffer): unknown {
+  const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
+  let buffer = raw;
+  try {
+    const limit = { maxOutputLength: INGEST_LIMITS.maxRequestBytes };
+    if (encoding === "gzip") buffer = gunzipSync(raw, limit);
+    else if (encoding === "deflate") buffer = inflateSync(raw, limit);
+    else if (encoding !== "identity") {
+      throw new HttpError(415, { code: "ER_INVALID_ENCODING", message: `unsupported Content-Encoding "${encoding.slice(0, 20)}"` });
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new HttpError(413, { code: "ER_REQUEST_TOO_LARGE", message: `request body is over ${INGEST_LIMITS.maxRequestBytes} bytes` });
+    }
+    throw new HttpError(400, { code: "ER_INVALID_ENCODING", message: `body is not valid ${encoding}` });
+  }
+  if (buffer.length === 0) throw new HttpError(400, { code: "ER_INVALID_JSON", message: "body is empty" });
+  try {
+    return JSON.parse(buffer.toString("utf8"));
+  } catch {
+    throw new HttpError(400, { code: "ER_INVALID_JSON", message: "body is not valid JSON" });
+  }
+}
+
+function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, SourceConfig>): SourceConfig | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith("Basic ")) {
+    const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+    const separator = decoded.indexOf(":");
+    const key = separator === -1 ? decoded : decoded.slice(0, separator);
+    return sources.get(key);
+  }
+  const body = request.body as { writeKey?: unknown } | undefined;
+  return typeof body?.writeKey === "string" ? sources.get(body.writeKey) : undefined;
+}
+
+function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, path?: string): FastifyReply {
+  return reply.code(status).send({ error: { code, message, ...(path ? { path } : {}) } });
+}

@@ -1,0 +1,96 @@
+import type { ApiError } from "../contracts/errors.js";
+import { type SegmentEvent, type StoredEvent, parseSegmentEvent } from "../contracts/event.js";
+import { INGEST_LIMITS } from "./limits.js";
+
+export type SingleRoute = "identify" | "track" | "page" | "screen" | "group" | "alias";
+
+/** One event of a request, accepted or rejected. */
+export type ParsedItem =
+  | { ok: true; event: StoredEvent; bytes: string }
+  | { ok: false; index: number | null; error: ApiError; status: 400 | 413 };
+
+export interface ParseContext {
+  /** ISO time the request arrived (Sluice's clock). */
+  receivedAt: string;
+  newMessageId: () => string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Turn a parsed request body into stored events. For a single-event route the route sets `type`;
+ * for `/v1/batch` each item carries its own, and the batch's `context`/`integrations` apply to every
+ * item that does not override them (Segment's HTTP API semantics). `writeKey` is never kept.
+ *
+ * @example
+ * parseIngestBody("track", { userId: "u1", event: "Signed Up" }, ctx)
+ * // [{ ok: true, event: { type: "track", userId: "u1", event: "Signed Up", messageId, receivedAt }, ... }]
+ */
+export function parseIngestBody(route: SingleRoute | "batch", body: unknown, ctx: ParseContext): ParsedItem[] {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return [{ ok: false, index: null, status: 400, error: { code: "ER_INVALID_JSON", message: "body must be a JSON object" } }];
+  }
+  const record = body as Record<string, unknown>;
+  if (route !== "batch") return [parseOne({ ...record, type: route }, null, "", ctx)];
+  const batch = record["batch"];
+  if (!Array.isArray(batch)) {
+    return [
+      { ok: false, index: null, status: 400, error: { code: "ER_INVALID_BATCH", message: "`batch` must be an array of events", path: "batch" } },
+    ];
+  }
+  const shared = {
+    context: asObject(record["context"]),
+    integrations: asObject(record["integrations"]),
+  };
+  return batch.map((item, index) => {
+    const withShared =
+      item !== null && typeof item === "object" && !Array.isArray(item)
+        ? mergeShared(item as Record<string, unknown>, shared)
+        : item;
+    return parseOne(withShared, index, `batch[${index}]`, ctx);
+  });
+}
+
+function parseOne(raw: unknown, index: number | null, path: string, ctx: ParseContext): ParsedItem {
+  const parsed = parseSegmentEvent(raw, path);
+  if (!parsed.ok) return { ok: false, index, status: 400, error: parsed.error };
+  const event = toStored(parsed.event, ctx);
+  const bytes = JSON.stringify(event);
+  if (encoder.encode(bytes).length > INGEST_LIMITS.maxEventBytes) {
+    return {
+      ok: false,
+      index,
+      status: 413,
+      error: {
+        code: "ER_EVENT_TOO_LARGE",
+        message: `event is over ${INGEST_LIMITS.maxEventBytes} bytes of JSON`,
+        ...(path ? { path } : {}),
+      },
+    };
+  }
+  return { ok: true, event, bytes };
+}
+
+function toStored(event: SegmentEvent, ctx: ParseContext): StoredEvent {
+  const { writeKey: _writeKey, receivedAt: _clientReceivedAt, ...rest } = event as SegmentEvent & {
+    writeKey?: unknown;
+    receivedAt?: unknown;
+  };
+  return { ...rest, messageId: event.messageId ?? ctx.newMessageId(), receivedAt: ctx.receivedAt };
+}
+
+function mergeShared(
+  item: Record<string, unknown>,
+  shared: { context: Record<string, unknown> | undefined; integrations: Record<string, unknown> | undefined },
+): Record<string, unknown> {
+  const out = { ...item };
+  if (shared.context) out["context"] = { ...shared.context, ...asObject(item["context"]) };
+  if (shared.integrations) out["integrations"] = { ...shared.integrations, ...asObject(item["integrations"]) };
+  return out;
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}

@@ -1,0 +1,239 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseConfigText } from "./contracts/config-file.js";
+import { type CustomerioDestinationConfig, type SluiceConfig, emptyConfig } from "./contracts/config.js";
+import { CustomerioSink } from "./delivery/customerio-sink.js";
+import { DestinationWorker, type WorkerOptions } from "./delivery/worker.js";
+import { HttpService } from "./destinations/customerio/service.js";
+import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
+import { createIngestApp } from "./ingest/ingest-app.js";
+import { LOG } from "./observability/log-events.js";
+import { type Logger, createLogger } from "./observability/logger.js";
+import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
+import type { Store } from "./store/port.js";
+
+/** Everything Sluice reads from the environment, read once here (the composition root). */
+export interface SluiceEnv {
+  /** `PORT`: ingest HTTP port. Default 8080. */
+  port: number;
+  /** `HOST`: listen address. Default 0.0.0.0 (ingest is meant to be reachable by clients). */
+  host: string;
+  /** `SLUICE_DATA_DIR`: where the embedded database lives. Default `./.sluice`. */
+  dataDir: string;
+  /** `SLUICE_CONFIG`: path of the YAML/JSON configuration file. Default: none (Sluice starts empty). */
+  configPath: string | null;
+  /** `SLUICE_LOG_LEVEL`: pino level. Default `info`. */
+  logLevel: string;
+  /** `SLUICE_SQLITE_SYNCHRONOUS`: `FULL` (default: every acknowledged event is fsync'd) or `NORMAL`. */
+  synchronous: "FULL" | "NORMAL";
+}
+
+export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: string): SluiceEnv {
+  const port = Number(env["PORT"] ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`PORT must be 0-65535`);
+  const synchronous = (env["SLUICE_SQLITE_SYNCHRONOUS"] ?? "FULL").toUpperCase();
+  if (synchronous !== "FULL" && synchronous !== "NORMAL") {
+    throw new StartupError("SLUICE_SQLITE_SYNCHRONOUS must be FULL or NORMAL");
+  }
+  return {
+    port,
+    host: env["HOST"] ?? "0.0.0.0",
+    dataDir: resolve(cwd, env["SLUICE_DATA_DIR"] ?? ".sluice"),
+    configPath: env["SLUICE_CONFIG"] ? resolve(cwd, env["SLUICE_CONFIG"]) : null,
+    logLevel: env["SLUICE_LOG_LEVEL"] ?? "info",
+    synchronous,
+  };
+}
+
+/** A start-up problem a user can fix; its message says how. */
+export class StartupError extends Error {}
+
+/** Read and validate a configuration file; throws a StartupError listing every issue with its place. */
+export function loadConfigFile(path: string, env: Readonly<Record<string, string | undefined>>): SluiceConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new StartupError(`cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  const result = parseConfigText(text, env);
+  if (result.ok) return result.config;
+  const lines = result.issues.map(
+    (issue) => `  ${path}${issue.line ? `:${issue.line}:${issue.column}` : ""}  ${issue.path || "(file)"}: ${issue.message}`,
+  );
+  throw new StartupError(`invalid configuration (${result.issues.length} problem(s)):\n${lines.join("\n")}`);
+}
+
+export interface StartOptions {
+  env: SluiceEnv;
+  /** Overrides `env.configPath` (tests pass a parsed config). */
+  config?: SluiceConfig;
+  rawEnv: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+  clock?: () => number;
+  worker?: Partial<WorkerOptions>;
+}
+
+export interface RunningSluice {
+  /** `http://host:port` the ingest API listens on. */
+  url: string;
+  port: number;
+  store: Store;
+  logger: Logger;
+  /** Stop intake, finish in-flight deliveries, close the database. */
+  stop(): Promise<void>;
+}
+
+const HOW_TO_CONFIGURE = `No configuration given: Sluice accepts no events yet.
+Write a sluice.yaml like this and start with SLUICE_CONFIG=sluice.yaml npm start:
+
+sources:
+  - name: website
+    writeKey: wk_live_0123
+destinations:
+  - name: customerio-main
+    type: customerio
+    settings:
+      siteId: "your-site-id"
+      apiKey: \${CIO_API_KEY}
+      region: us
+    allow:
+      events: ["Signed Up"]
+      traits: [email, first_name]
+      properties: [plan]
+
+Try it without a Customer.io workspace: run "npx sluice sandbox" and set settings.trackUrl to the URL it prints.`;
+
+/**
+ * Start Sluice: open the store, start one delivery lane per destination and the ingest API.
+ *
+ * @example
+ * const sluice = await startSluice({ env: readEnv(process.env, process.cwd()), rawEnv: process.env });
+ * // ... later
+ * await sluice.stop();
+ */
+export async function startSluice(options: StartOptions): Promise<RunningSluice> {
+  const { env } = options;
+  const logger = options.logger ?? createLogger({ level: env.logLevel });
+  const clock = options.clock ?? Date.now;
+  const config = options.config ?? (env.configPath ? loadConfigFile(env.configPath, options.rawEnv) : emptyConfig());
+  if (!options.config && !env.configPath) logger.warn({ event: LOG.noConfig }, HOW_TO_CONFIGURE);
+  else {
+    logger.info(
+      {
+        event: LOG.configLoaded,
+        sources: config.sources.map((source) => source.name),
+        destinations: config.destinations.map((destination) => ({
+          name: destination.name,
+          type: destination.type,
+          trackUrl: trackBaseUrl(destination.settings),
+        })),
+      },
+      "configuration loaded",
+    );
+  }
+
+  mkdirSync(env.dataDir, { recursive: true });
+  const store = openSqliteStore({ path: join(env.dataDir, "sluice.db"), synchronous: env.synchronous });
+  await store.migrate();
+  logger.info({ event: LOG.dataAtRest, dataDir: env.dataDir, synchronous: env.synchronous }, "store opened");
+
+  const workers: DestinationWorker[] = [];
+  for (const destination of config.destinations) {
+    workers.push(await startWorker(destination, store, logger, clock, options.worker ?? {}));
+  }
+  const destinationNames = config.destinations.map((destination) => destination.name);
+  const app = createIngestApp({
+    sources: config.sources,
+    destinations: () => destinationNames,
+    store,
+    logger,
+    clock,
+    onEnqueued: () => {
+      for (const worker of workers) worker.notify();
+    },
+  });
+  const pruneTimer = setInterval(() => {
+    store.pruneDedupe(clock() - 24 * 3_600_000).catch(() => undefined);
+  }, 10 * 60_000);
+  pruneTimer.unref();
+
+  await app.listen({ port: env.port, host: env.host });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : env.port;
+  const url = `http://${env.host === "0.0.0.0" ? "127.0.0.1" : env.host}:${port}`;
+  logger.info({ event: LOG.started, port, host: env.host }, `Sluice is listening on ${url}`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    store,
+    logger,
+    stop: () => {
+      stopping ??= (async () => {
+        logger.info({ event: LOG.stopping }, "stopping: intake closed, finishing in-flight deliveries");
+        clearInterval(pruneTimer);
+        await app.close();
+        await Promise.all(workers.map((worker) => worker.stop()));
+        await store.close();
+        logger.info({ event: LOG.stopped }, "stopped cleanly");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Keyed hash of a destination's credentials: tells "credentials changed" without storing them. */
+function credentialsFingerprint(destination: CustomerioDestinationConfig): string {
+  return createHash("sha256")
+    .update(`sluice-credentials-v1\0${destination.settings.siteId}\0${destination.settings.apiKey.reveal()}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+async function startWorker(
+  destination: CustomerioDestinationConfig,
+  store: Store,
+  logger: Logger,
+  clock: () => number,
+  workerOptions: Partial<WorkerOptions>,
+): Promise<DestinationWorker> {
+  const fingerprint = credentialsFingerprint(destination);
+  const state = await store.getDestinationState(destination.name);
+  let paused = false;
+  if (state?.status === "unauthorized") {
+    if (state.credentialsFingerprint === fingerprint) {
+      paused = true;
+      logger.error(
+        { event: LOG.destinationUnauthorized, destination: destination.name, reason: state.reason },
+        "destination is paused: Customer.io refused these credentials; events wait until siteId/apiKey change",
+      );
+    } else {
+      await store.setDestinationState({ ...state, status: "active", reason: null, updatedAtMs: clock() });
+      logger.info({ event: LOG.destinationResumed, destination: destination.name }, "credentials changed: delivery resumes");
+    }
+  }
+  const worker = new DestinationWorker(
+    {
+      store,
+      sink: new CustomerioSink(destination),
+      service: new HttpService(),
+      logger,
+      clock,
+      random: Math.random,
+      onUnauthorized: (reason) =>
+        store.setDestinationState({
+          name: destination.name,
+          status: "unauthorized",
+          reason,
+          credentialsFingerprint: fingerprint,
+          updatedAtMs: clock(),
+        }),
+    },
+    workerOptions,
+  );
+  worker.start(paused);
+  return worker;
+}
