@@ -9,6 +9,9 @@
  * - an *event* is one accepted Segment call, stored once with its JSON body;
  * - a *delivery* is one event × one destination: it is both the queue entry and the delivery-log row.
  *   It is created in the same transaction as its event, so nothing acknowledged lacks a delivery.
+ *
+ * Errors an adapter throws are `StoreError`s (`store-error.ts`) with a stable `code`; they never carry
+ * an event body or any value taken from one.
  */
 
 /** Lifecycle of a delivery. `queued` and `retrying` are waiting; the other three are terminal. */
@@ -37,10 +40,13 @@ export interface EnqueueResult {
 }
 
 export interface ClaimOptions {
-  /** Maximum deliveries returned. */
+  /** Maximum deliveries returned (a positive integer). */
   limit: number;
   nowMs: number;
-  /** How long the claim holds before another claimer may take the delivery (crash recovery). */
+  /**
+   * How long the claim holds before another claimer may take the delivery (crash recovery): the lease
+   * runs until `nowMs + leaseMs`, and from that instant on the delivery can be claimed again.
+   */
   leaseMs: number;
 }
 
@@ -54,6 +60,7 @@ export interface ClaimedDelivery {
   body: string;
   /** Attempts already made before this claim. */
   attempts: number;
+  /** When the first attempt that counted was settled, or null before any. */
   firstAttemptAtMs: number | null;
 }
 
@@ -61,7 +68,7 @@ interface OutcomeBase {
   deliveryId: number;
   /** Attempts made in total, including the one that led to this outcome. */
   attempts: number;
-  /** HTTP status of the last attempt, when there was one. */
+  /** HTTP status of this attempt, when there was one; without it the log keeps the previous status. */
   status?: number;
 }
 
@@ -94,7 +101,7 @@ export interface DeliveryLogFilter {
   state?: DeliveryState;
   /** Return entries with `deliveryId` below this (pagination, newest first). */
   beforeId?: number;
-  /** Default 100. */
+  /** A positive integer; default 100, at most 1000 (larger values are capped). */
   limit?: number;
 }
 
@@ -103,7 +110,7 @@ export interface QueueStats {
   /** Deliveries waiting (queued or retrying). */
   waiting: number;
   retrying: number;
-  /** Age of the oldest waiting delivery, or null when none waits. */
+  /** Age (`nowMs - receivedAtMs`, at least 0) of the oldest waiting delivery, or null when none waits. */
   oldestAgeMs: number | null;
 }
 
@@ -122,20 +129,58 @@ export interface Store {
   migrate(): Promise<void>;
   /**
    * Durably record events and their deliveries. Resolves only after the data is committed
-   * (fsync'd under the default settings). Concurrent calls may be committed together (group commit).
+   * (fsync'd under the default settings). Concurrent calls may be committed together (group commit);
+   * one call's events are committed atomically, and a rejection means none of them was.
+   *
+   * Results are in input order. An event is a duplicate when its source sent the same `messageId` with
+   * a `receivedAtMs` less than the dedupe window (24 h by default) after the first copy was recorded;
+   * a duplicate gets no deliveries. Within one call, the later copy is the duplicate. A new delivery is
+   * due at once, whatever the clock. A destination named twice gets one delivery.
    */
   enqueue(events: readonly EnqueueEvent[]): Promise<EnqueueResult[]>;
-  /** Lease up to `limit` ready deliveries of one destination, oldest first. */
+  /**
+   * Lease up to `limit` ready deliveries of one destination, oldest (lowest id) first. Ready means
+   * queued or retrying, next attempt time `<= nowMs`, and no lease running at `nowMs`.
+   */
   claim(destination: string, options: ClaimOptions): Promise<ClaimedDelivery[]>;
-  /** Record outcomes; a delivered event's body is deleted once no delivery needs it. */
+  /**
+   * Record outcomes, atomically. Terminal outcomes and `retrying` clear the lease and record the
+   * log fields; `released` only clears the lease (and moves the next attempt time when given).
+   * An outcome for a delivery that is already terminal is ignored (a late claimer cannot undo it);
+   * an unknown `deliveryId` rejects the whole call with `ER_STORE_UNKNOWN_DELIVERY`.
+   * Then an event's body is deleted once none of its deliveries is queued, retrying or failed
+   * (failed keeps it for dead-letter replay).
+   */
   settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void>;
-  /** Time of the earliest retry that is not yet due for a destination, or null. */
+  /**
+   * When to look again: the earliest time a waiting (queued or retrying) delivery of the destination
+   * becomes claimable — its next attempt time or, when later, the end of its lease — or null when none
+   * waits. A value in the past (a fresh delivery gives 0) means "claim now".
+   */
   nextWakeMs(destination: string): Promise<number | null>;
+  /** Delivery-log rows, newest (highest id) first, matching every filter given. */
   listDeliveries(filter: DeliveryLogFilter): Promise<DeliveryLogEntry[]>;
+  /**
+   * One entry per destination that has at least one waiting delivery, sorted by destination name;
+   * a destination with nothing waiting is absent (callers fill zeros for configured destinations).
+   */
   queueStats(nowMs: number): Promise<QueueStats[]>;
+  /**
+   * The body of a delivery's event, or null once it was deleted (see `settle`) or when the delivery
+   * does not exist. Dead-letter replay reads failed deliveries' bodies through it.
+   */
+  eventBody(deliveryId: number): Promise<string | null>;
   getDestinationState(name: string): Promise<DestinationState | null>;
+  /** Insert or replace the state recorded under `state.name`. */
   setDestinationState(state: DestinationState): Promise<void>;
-  /** Forget dedupe keys older than `olderThanMs`; returns how many were removed. */
+  /**
+   * Forget dedupe keys first recorded before the instant `olderThanMs` (epoch ms, exclusive);
+   * returns how many were removed.
+   */
   pruneDedupe(olderThanMs: number): Promise<number>;
+  /**
+   * Commit what was already accepted (pending group commits resolve), then release the database.
+   * Calling it again resolves; any other method called afterwards rejects with `ER_STORE_CLOSED`.
+   */
   close(): Promise<void>;
 }

@@ -1,0 +1,122 @@
+import type Database from "better-sqlite3";
+import { StoreError } from "../store-error.js";
+
+/** One schema change. Versions are applied in ascending order and recorded in `schema_migrations`. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The SQLite schema, as an append-only list: never edit a released migration, add the next number.
+ * Tables are STRICT so a wrong type is an error rather than a silently coerced value.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "events, deliveries, dedupe, destination_state",
+    sql: `
+      -- One row per accepted event. The body is set to NULL once no delivery needs it (see settle);
+      -- the other columns stay: the delivery log shows them and they hold no payload values.
+      -- AUTOINCREMENT: ids are never reused, even after rows are deleted by a future retention job.
+      CREATE TABLE events (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        source_name    TEXT    NOT NULL,
+        message_id     TEXT    NOT NULL,
+        event_type     TEXT    NOT NULL,
+        received_at_ms INTEGER NOT NULL,
+        body           TEXT
+      ) STRICT;
+      CREATE INDEX events_message_id ON events (message_id);
+
+      -- One row per event x destination: the queue entry while waiting, the delivery-log row for ever.
+      -- lease_until_ms = 0 means "not leased"; next_attempt_at_ms = 0 means "due at once".
+      CREATE TABLE deliveries (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_seq           INTEGER NOT NULL REFERENCES events (seq),
+        destination         TEXT    NOT NULL,
+        state               TEXT    NOT NULL
+          CHECK (state IN ('queued', 'retrying', 'delivered', 'failed', 'stopped')),
+        stage               TEXT
+          CHECK (stage IN ('ingest', 'allowlist', 'mapping', 'limits', 'delivery')),
+        reason              TEXT,
+        field               TEXT,
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        last_status         INTEGER,
+        next_attempt_at_ms  INTEGER NOT NULL DEFAULT 0,
+        lease_until_ms      INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at_ms INTEGER,
+        created_at_ms       INTEGER NOT NULL,
+        updated_at_ms       INTEGER NOT NULL
+      ) STRICT;
+      -- claim, nextWakeMs and queueStats: a range scan over one destination's waiting rows in id
+      -- order. Partial, so delivered rows (the bulk of the table) cost nothing here.
+      CREATE INDEX deliveries_waiting ON deliveries (destination, id) WHERE state IN ('queued', 'retrying');
+      -- settle's "does any delivery still need this body?" and the log's messageId filter.
+      CREATE INDEX deliveries_event ON deliveries (event_seq);
+      -- The log filtered by state (dead letters: state = 'failed'), newest first.
+      CREATE INDEX deliveries_state ON deliveries (state, id);
+
+      -- First time a (source, messageId) was accepted; pruned by pruneDedupe.
+      CREATE TABLE dedupe (
+        source_name TEXT    NOT NULL,
+        message_id  TEXT    NOT NULL,
+        seen_at_ms  INTEGER NOT NULL,
+        PRIMARY KEY (source_name, message_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX dedupe_seen_at ON dedupe (seen_at_ms);
+
+      CREATE TABLE destination_state (
+        name                    TEXT    PRIMARY KEY,
+        status                  TEXT    NOT NULL CHECK (status IN ('active', 'unauthorized')),
+        reason                  TEXT,
+        credentials_fingerprint TEXT,
+        updated_at_ms           INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+];
+
+/**
+ * Bring `db` up to the last of `migrations`, in one IMMEDIATE transaction: either every pending
+ * migration is applied and recorded, or none is. Safe on every start (applied versions are skipped).
+ * Throws `ER_STORE_SCHEMA_TOO_NEW` when the file was migrated further by a newer Sluice.
+ *
+ * @example
+ * applyMigrations(db, MIGRATIONS, Date.now()); // [1] on a new file, [] afterwards
+ */
+export function applyMigrations(
+  db: Database.Database,
+  migrations: readonly Migration[],
+  nowMs: number,
+): number[] {
+  const run = db.transaction((): number[] => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version       INTEGER PRIMARY KEY,
+      name          TEXT    NOT NULL,
+      applied_at_ms INTEGER NOT NULL
+    ) STRICT`);
+    const applied = new Set(db.prepare<[], number>("SELECT version FROM schema_migrations").pluck().all());
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > known) {
+      throw new StoreError(
+        "ER_STORE_SCHEMA_TOO_NEW",
+        `the database is at schema version ${newest}, this Sluice knows up to ${known}; upgrade Sluice`,
+      );
+    }
+    const record = db.prepare(
+      "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
+    );
+    const pending = [...migrations]
+      .filter((m) => !applied.has(m.version))
+      .sort((a, b) => a.version - b.version);
+    for (const migration of pending) {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, nowMs);
+    }
+    return pending.map((m) => m.version);
+  });
+  return run.immediate();
+}

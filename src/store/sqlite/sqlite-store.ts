@@ -1,0 +1,371 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type {
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryLogEntry,
+  DeliveryLogFilter,
+  DeliveryOutcome,
+  DestinationState,
+  EnqueueEvent,
+  EnqueueResult,
+  QueueStats,
+  Store,
+} from "../port.js";
+import { StoreError } from "../store-error.js";
+import {
+  requireEpochMs,
+  validateClaim,
+  validateDestinationState,
+  validateEnqueueEvents,
+  validateLogFilter,
+  validateOutcomes,
+} from "../validate-input.js";
+import { GroupCommit, type GroupCommitStats } from "./group-commit.js";
+import { applyMigrations, MIGRATIONS } from "./migrations.js";
+import * as sql from "./statements.js";
+
+export interface SqliteStoreOptions {
+  /** Database file; it and its directory are created when missing. Sluice passes `${dataDir}/sluice.db`. */
+  path: string;
+  /**
+   * `FULL` (default): every commit is fsync'd before `enqueue` resolves, so an acknowledged event
+   * survives a power loss. `NORMAL`: commits survive a crash or kill -9 of the process, but the last
+   * ones may be lost on power loss or an OS crash; faster on disks with slow fsync.
+   */
+  synchronous?: "FULL" | "NORMAL";
+  /** A repeated (source, messageId) received less than this after the first copy is a duplicate. Default 24 h. */
+  dedupeWindowMs?: number;
+  /** Most events one group-commit transaction holds; more waiting calls get further transactions. Default 5000. */
+  maxEventsPerCommit?: number;
+  /** How long a write waits for another connection's lock (e.g. a CLI reading the file). Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** The SQLite store: the port plus diagnostics only this adapter has. */
+export interface SqliteStore extends Store {
+  readonly path: string;
+  /** Group-commit counters since open: `commits` < `calls` means enqueue calls shared transactions. */
+  groupCommitStats(): GroupCommitStats;
+  /** The connection's effective settings, e.g. for the startup log and `sluice doctor`. */
+  pragmas(): { journalMode: string; synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA"; foreignKeys: boolean };
+}
+
+export const SQLITE_DEFAULTS = {
+  synchronous: "FULL",
+  dedupeWindowMs: 24 * 60 * 60 * 1000,
+  maxEventsPerCommit: 5000,
+  busyTimeoutMs: 5000,
+} as const;
+
+/** Keys deleted per pruneDedupe transaction; the event loop gets a turn between chunks. */
+const PRUNE_CHUNK = 10_000;
+
+/**
+ * Open (creating if needed) the SQLite database, apply migrations and clear every lease.
+ *
+ * Clearing leases is safe because one Sluice process owns a SQLite file: any lease found at open was
+ * taken by a process that is gone (e.g. killed with -9), and its deliveries should go out now rather
+ * than after the lease runs out. Never open the same file from two running Sluice processes.
+ *
+ * Pragmas: `journal_mode=WAL` (readers never block the writer), `synchronous` as configured,
+ * `foreign_keys=ON` (a delivery always points at its event), `busy_timeout`, and `secure_delete=FAST`
+ * (a deleted body's bytes are zeroed in its page when that costs no extra I/O).
+ *
+ * @example
+ * const store = openSqliteStore({ path: `${dataDir}/sluice.db` });
+ * const [result] = await store.enqueue([{ sourceName: "web", messageId: "m1", eventType: "track",
+ *   receivedAtMs: Date.now(), body: "{}", destinations: ["customerio"] }]);
+ * await store.close();
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const settings = { ...SQLITE_DEFAULTS, ...definedOnly(options) };
+  if (typeof settings.path !== "string" || settings.path.length === 0)
+    invalidOption("path must be a file path");
+  if (settings.synchronous !== "FULL" && settings.synchronous !== "NORMAL") {
+    invalidOption("synchronous must be FULL or NORMAL");
+  }
+  for (const name of ["dedupeWindowMs", "maxEventsPerCommit", "busyTimeoutMs"] as const) {
+    const value = settings[name];
+    if (!Number.isSafeInteger(value) || value < (name === "busyTimeoutMs" ? 0 : 1)) {
+      invalidOption(`${name} must be a positive integer`);
+    }
+  }
+  mkdirSync(dirname(settings.path), { recursive: true });
+  const db = new Database(settings.path, { timeout: settings.busyTimeoutMs });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${settings.synchronous}`);
+    db.pragma("foreign_keys = ON");
+    db.pragma("secure_delete = FAST");
+    applyMigrations(db, MIGRATIONS, Date.now());
+    db.prepare(sql.SQL_CLEAR_LEASES).run();
+    return new SqliteStoreImpl(db, settings.path, settings.dedupeWindowMs, settings.maxEventsPerCommit);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteStoreImpl implements SqliteStore {
+  private closed = false;
+  private readonly groupCommit: GroupCommit<EnqueueEvent, EnqueueResult>;
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    private readonly dedupeWindowMs: number,
+    maxEventsPerCommit: number,
+  ) {
+    this.statements = {
+      recordDedupeKey: db.prepare(sql.SQL_RECORD_DEDUPE_KEY),
+      insertEvent: db.prepare(sql.SQL_INSERT_EVENT),
+      insertDelivery: db.prepare(sql.SQL_INSERT_DELIVERY),
+      selectReady: db.prepare<Record<string, number | string>, ClaimedDelivery>(sql.SQL_SELECT_READY),
+      setLease: db.prepare(sql.SQL_SET_LEASE),
+      recordOutcome: db.prepare<Record<string, unknown>, { eventSeq: number }>(sql.SQL_RECORD_OUTCOME),
+      release: db.prepare<Record<string, unknown>, { eventSeq: number }>(sql.SQL_RELEASE),
+      deliveryExists: db.prepare(sql.SQL_DELIVERY_EXISTS),
+      dropUnneededBody: db.prepare(sql.SQL_DROP_UNNEEDED_BODY),
+      nextWake: db.prepare<Record<string, string>, number | null>(sql.SQL_NEXT_WAKE).pluck(),
+      queueStats: db.prepare<
+        [],
+        { destination: string; waiting: number; retrying: number; oldestCreatedAtMs: number }
+      >(sql.SQL_QUEUE_STATS),
+      eventBody: db.prepare<[number], string | null>(sql.SQL_EVENT_BODY).pluck(),
+      getDestinationState: db.prepare<[string], DestinationState>(sql.SQL_GET_DESTINATION_STATE),
+      setDestinationState: db.prepare(sql.SQL_SET_DESTINATION_STATE),
+      pruneDedupeChunk: db.prepare(sql.SQL_PRUNE_DEDUPE_CHUNK),
+    };
+    const commitGroup = db.transaction((calls: readonly (readonly EnqueueEvent[])[]) =>
+      calls.map((events) => events.map((event) => this.insertEvent(event))),
+    );
+    this.groupCommit = new GroupCommit((calls) => {
+      try {
+        return commitGroup.immediate(calls);
+      } catch (error) {
+        throw writeFailed(`could not commit ${calls.length} enqueue call(s)`, error);
+      }
+    }, maxEventsPerCommit);
+  }
+
+  async migrate(): Promise<void> {
+    this.assertOpen();
+    applyMigrations(this.db, MIGRATIONS, Date.now());
+  }
+
+  async enqueue(events: readonly EnqueueEvent[]): Promise<EnqueueResult[]> {
+    this.assertOpen();
+    const copies = validateEnqueueEvents(events);
+    if (copies.length === 0) return [];
+    return this.groupCommit.submit(copies);
+  }
+
+  async claim(destination: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    this.assertOpen();
+    validateClaim(destination, options);
+    const { limit, nowMs, leaseMs } = options;
+    return this.write("claim", () => {
+      const claimed = this.statements.selectReady.all({ destination, nowMs, limit });
+      for (const delivery of claimed) {
+        this.statements.setLease.run({ id: delivery.deliveryId, leaseUntilMs: nowMs + leaseMs });
+      }
+      return claimed;
+    });
+  }
+
+  async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void> {
+    this.assertOpen();
+    validateOutcomes(outcomes, nowMs);
+    this.write("settle", () => {
+      const settledEvents = new Set<number>();
+      for (const outcome of outcomes) {
+        const changed =
+          outcome.state === "released"
+            ? this.statements.release.get({
+                id: outcome.deliveryId,
+                nextAttemptAtMs: outcome.nextAttemptAtMs ?? null,
+                nowMs,
+              })
+            : this.statements.recordOutcome.get(outcomeParams(outcome, nowMs));
+        if (changed === undefined) {
+          if (this.statements.deliveryExists.get(outcome.deliveryId) === undefined) {
+            throw new StoreError(
+              "ER_STORE_UNKNOWN_DELIVERY",
+              `delivery ${outcome.deliveryId} does not exist`,
+            );
+          }
+        } else if (outcome.state !== "released") {
+          settledEvents.add(changed.eventSeq);
+        }
+      }
+      for (const eventSeq of settledEvents) this.statements.dropUnneededBody.run({ eventSeq });
+    });
+  }
+
+  async nextWakeMs(destination: string): Promise<number | null> {
+    this.assertOpen();
+    return this.statements.nextWake.get({ destination }) ?? null;
+  }
+
+  async listDeliveries(filter: DeliveryLogFilter): Promise<DeliveryLogEntry[]> {
+    this.assertOpen();
+    const limit = validateLogFilter(filter);
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit };
+    for (const key of ["destination", "messageId", "state", "beforeId"] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      where.push(sql.LOG_WHERE[key]);
+      params[key] = value;
+    }
+    // At most 16 distinct texts; better-sqlite3 prepares fast, and SQLite caches nothing per text anyway.
+    return this.db
+      .prepare<Record<string, string | number>, DeliveryLogEntry>(sql.sqlListDeliveries(where))
+      .all(params);
+  }
+
+  async queueStats(nowMs: number): Promise<QueueStats[]> {
+    this.assertOpen();
+    requireEpochMs(nowMs, "nowMs");
+    return this.statements.queueStats.all().map((row) => ({
+      destination: row.destination,
+      waiting: row.waiting,
+      retrying: row.retrying,
+      oldestAgeMs: Math.max(0, nowMs - row.oldestCreatedAtMs),
+    }));
+  }
+
+  async eventBody(deliveryId: number): Promise<string | null> {
+    this.assertOpen();
+    return this.statements.eventBody.get(deliveryId) ?? null;
+  }
+
+  async getDestinationState(name: string): Promise<DestinationState | null> {
+    this.assertOpen();
+    return this.statements.getDestinationState.get(name) ?? null;
+  }
+
+  async setDestinationState(state: DestinationState): Promise<void> {
+    this.assertOpen();
+    validateDestinationState(state);
+    const { name, status, reason, credentialsFingerprint, updatedAtMs } = state;
+    this.write("setDestinationState", () =>
+      this.statements.setDestinationState.run({ name, status, reason, credentialsFingerprint, updatedAtMs }),
+    );
+  }
+
+  async pruneDedupe(olderThanMs: number): Promise<number> {
+    this.assertOpen();
+    requireEpochMs(olderThanMs, "olderThanMs");
+    let removed = 0;
+    // A day of keys can be millions of rows: delete in chunks and let ingest run in between.
+    while (!this.closed) {
+      const { changes } = this.write("pruneDedupe", () =>
+        this.statements.pruneDedupeChunk.run({ olderThanMs, chunk: PRUNE_CHUNK }),
+      );
+      removed += changes;
+      if (changes < PRUNE_CHUNK) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.groupCommit.flush();
+    this.closed = true;
+    try {
+      this.db.pragma("optimize");
+    } finally {
+      this.db.close();
+    }
+  }
+
+  groupCommitStats(): GroupCommitStats {
+    return this.groupCommit.stats();
+  }
+
+  pragmas(): ReturnType<SqliteStore["pragmas"]> {
+    this.assertOpen();
+    const levels = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
+    return {
+      journalMode: String(this.db.pragma("journal_mode", { simple: true })),
+      synchronous: levels[Number(this.db.pragma("synchronous", { simple: true }))] ?? "OFF",
+      foreignKeys: this.db.pragma("foreign_keys", { simple: true }) === 1,
+    };
+  }
+
+  /** One event inside the group-commit transaction: dedupe, then the event row and its deliveries. */
+  private insertEvent(event: EnqueueEvent): EnqueueResult {
+    const { sourceName, messageId, eventType, receivedAtMs, body, destinations } = event;
+    const isNew = this.statements.recordDedupeKey.get({
+      sourceName,
+      messageId,
+      receivedAtMs,
+      dedupeWindowMs: this.dedupeWindowMs,
+    });
+    if (isNew === undefined) return { duplicate: true };
+    // With no destination nothing will ever read the body: do not keep it.
+    const stored = destinations.length > 0 ? body : null;
+    const eventSeq = Number(
+      this.statements.insertEvent.run({ sourceName, messageId, eventType, receivedAtMs, body: stored })
+        .lastInsertRowid,
+    );
+    for (const destination of destinations) {
+      this.statements.insertDelivery.run({ eventSeq, destination, receivedAtMs });
+    }
+    return { duplicate: false };
+  }
+
+  /** Run `work` in an IMMEDIATE transaction; engine errors become ER_STORE_WRITE_FAILED. */
+  private write<T>(operation: string, work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw writeFailed(`${operation} failed`, error);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new StoreError("ER_STORE_CLOSED", `the store at ${this.path} is closed; open a new one`);
+    }
+  }
+}
+
+function outcomeParams(outcome: Exclude<DeliveryOutcome, { state: "released" }>, nowMs: number) {
+  const failure = outcome.state === "failed" || outcome.state === "stopped";
+  return {
+    id: outcome.deliveryId,
+    state: outcome.state,
+    stage: failure ? outcome.stage : null,
+    reason: outcome.state === "delivered" ? null : outcome.reason,
+    field: failure ? (outcome.field ?? null) : null,
+    attempts: outcome.attempts,
+    status: outcome.status ?? null,
+    nextAttemptAtMs: outcome.state === "retrying" ? outcome.nextAttemptAtMs : null,
+    nowMs,
+  };
+}
+
+/** SQLite's messages name tables and constraints, not bound values, so the code is safe to surface. */
+function writeFailed(message: string, cause: unknown): StoreError {
+  const code =
+    typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown";
+  return new StoreError("ER_STORE_WRITE_FAILED", `${message} (${code}); nothing of it was committed`, {
+    cause,
+  });
+}
+
+function invalidOption(message: string): never {
+  throw new StoreError("ER_STORE_INVALID_OPTION", message);
+}
+
+/** Drop `undefined` members so they do not override defaults when spread. */
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
