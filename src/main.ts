@@ -27,6 +27,8 @@ export interface SluiceEnv {
   logLevel: string;
   /** `SLUICE_SQLITE_SYNCHRONOUS`: `FULL` (default: every acknowledged event is fsync'd) or `NORMAL`. */
   synchronous: "FULL" | "NORMAL";
+  /** `SLUICE_DELIVERY`: `on` (default) or `paused` (accept and store events, deliver none: maintenance, backfills). */
+  deliveryPaused: boolean;
 }
 
 export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: string): SluiceEnv {
@@ -43,7 +45,14 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: 
     configPath: env["SLUICE_CONFIG"] ? resolve(cwd, env["SLUICE_CONFIG"]) : null,
     logLevel: env["SLUICE_LOG_LEVEL"] ?? "info",
     synchronous,
+    deliveryPaused: parseDelivery(env["SLUICE_DELIVERY"]),
   };
+}
+
+function parseDelivery(value: string | undefined): boolean {
+  if (value === undefined || value === "on") return false;
+  if (value === "paused") return true;
+  throw new StartupError("SLUICE_DELIVERY must be on or paused");
 }
 
 /** A start-up problem a user can fix; its message says how. */
@@ -140,8 +149,12 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   logger.info({ event: LOG.dataAtRest, dataDir: env.dataDir, synchronous: env.synchronous }, "store opened");
 
   const workers: DestinationWorker[] = [];
-  for (const destination of config.destinations) {
-    workers.push(await startWorker(destination, store, logger, clock, options.worker ?? {}));
+  if (env.deliveryPaused) {
+    logger.warn({ event: LOG.deliveryPaused }, "SLUICE_DELIVERY=paused: events are stored but not delivered");
+  } else {
+    for (const destination of config.destinations) {
+      workers.push(await startWorker(destination, store, logger, clock, options.worker ?? {}));
+    }
   }
   const destinationNames = config.destinations.map((destination) => destination.name);
   const app = createIngestApp({

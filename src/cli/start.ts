@@ -13,7 +13,8 @@ Environment:
   SLUICE_CONFIG              configuration file, YAML or JSON (default: none)
   SLUICE_DATA_DIR            data directory (default ./.sluice)
   SLUICE_LOG_LEVEL           trace|debug|info|warn|error (default info)
-  SLUICE_SQLITE_SYNCHRONOUS  FULL (default) or NORMAL`,
+  SLUICE_SQLITE_SYNCHRONOUS  FULL (default) or NORMAL
+  SLUICE_DELIVERY            on (default) or paused`,
   async run(args, io) {
     const env = { ...io.env };
     for (let i = 0; i < args.length; i++) {

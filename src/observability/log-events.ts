@@ -11,6 +11,7 @@ export const LOG = {
   dataAtRest: "store.opened",
   ingestRejected: "ingest.rejected",
   ingestStoreFailed: "ingest.store_failed",
+  deliveryPaused: "delivery.paused",
   deliveryBatch: "delivery.batch",
   deliveryRetry: "delivery.retry",
   deliveryFailed: "delivery.failed",

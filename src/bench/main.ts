@@ -1,0 +1,280 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { Pool } from "undici";
+import { basicAuth } from "../destinations/customerio/request-builder.js";
+import { type Child, startChild, waitForHttp, waitForOutput } from "./processes.js";
+
+/**
+ * `npm run bench`: figures for this machine, not pass/fail. Each server under test runs in its own
+ * process so the load generator (this process) and the server each have a core.
+ */
+
+const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+const CEILING = fileURLToPath(new URL("./ceiling-server.js", import.meta.url));
+const WRITE_KEY = "wk_bench_0123456789";
+const SITE_ID = "bench-site";
+const API_KEY = "bench-key";
+const INGEST_SECONDS = Number(process.env["BENCH_INGEST_SECONDS"] ?? 10);
+const DRAIN_EVENTS = Number(process.env["BENCH_DRAIN_EVENTS"] ?? 200_000);
+const NAIVE_SECONDS = Number(process.env["BENCH_NAIVE_SECONDS"] ?? 15);
+const SIM_PORT = 4610;
+const SLUICE_PORT = 4680;
+
+const trackBody = JSON.stringify({
+  userId: "user-42",
+  event: "Order Completed",
+  properties: { plan: "pro", total: 42.5, currency: "USD", sku: "SKU-1" },
+  context: { library: { name: "bench", version: "1" } },
+});
+
+interface IngestFigures {
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function loadIngest(url: string): Promise<IngestFigures> {
+  const result = await autocannon({
+    url: `${url}/v1/track`,
+    method: "POST",
+    connections: 50,
+    duration: INGEST_SECONDS,
+    headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
+    body: trackBody,
+  });
+  return {
+    eventsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+function writeConfig(dir: string): string {
+  const path = join(dir, "sluice.yaml");
+  writeFileSync(
+    path,
+    `sources:
+  - name: bench
+    writeKey: ${WRITE_KEY}
+destinations:
+  - name: cio
+    type: customerio
+    settings:
+      siteId: ${SITE_ID}
+      apiKey: ${API_KEY}
+      trackUrl: http://127.0.0.1:${SIM_PORT}
+    allow:
+      events: ["Order Completed"]
+      traits: [email, plan]
+      properties: [plan, total, currency]
+`,
+  );
+  return path;
+}
+
+async function startSluice(dataDir: string, config: string, delivery: "on" | "paused"): Promise<Child> {
+  const child = startChild(CLI, ["start"], {
+    PORT: String(SLUICE_PORT),
+    HOST: "127.0.0.1",
+    SLUICE_DATA_DIR: dataDir,
+    SLUICE_CONFIG: config,
+    SLUICE_DELIVERY: delivery,
+    SLUICE_LOG_LEVEL: "warn",
+  });
+  await waitForHttp(`http://127.0.0.1:${SLUICE_PORT}/`);
+  return child;
+}
+
+async function simulatorState(): Promise<{ requests: number; accepted: number; status429: number }> {
+  const response = await fetch(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
+  const state = (await response.json()) as Record<string, unknown>;
+  return readSimState(state);
+}
+
+/** The counters the benchmark needs from the simulator's `/__sim/state`. */
+function readSimState(state: Record<string, unknown>): { requests: number; accepted: number; status429: number } {
+  const counters = state as { requests?: number; itemsAccepted?: number; byStatus?: Record<string, number> };
+  return {
+    requests: counters.requests ?? 0,
+    accepted: counters.itemsAccepted ?? 0,
+    status429: counters.byStatus?.["429"] ?? 0,
+  };
+}
+
+async function fillBacklog(count: number): Promise<void> {
+  const pool = new Pool(`http://127.0.0.1:${SLUICE_PORT}`, { connections: 8 });
+  const perRequest = 250;
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const start = next;
+      next += perRequest;
+      const batch = [];
+      for (let i = start; i < Math.min(count, start + perRequest); i++) {
+        batch.push({
+          type: "track",
+          userId: `user-${i % 5000}`,
+          event: "Order Completed",
+          messageId: `bench-${i}`,
+          properties: { plan: "pro", total: i % 100, currency: "USD" },
+        });
+      }
+      const response = await pool.request({
+        path: "/v1/batch",
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
+        body: JSON.stringify({ batch }),
+      });
+      await response.body.dump();
+      if (response.statusCode !== 200) throw new Error(`backlog fill answered ${response.statusCode}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  await pool.close();
+}
+
+interface DrainFigures {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  requests: number;
+  requestsPerEvent: number;
+  rejected429: number;
+  peakRssMb: number;
+}
+
+async function drain(dataDir: string, config: string): Promise<DrainFigures> {
+  const filler = await startSluice(dataDir, config, "paused");
+  await fillBacklog(DRAIN_EVENTS);
+  await filler.stop();
+  const before = await simulatorState();
+  const sluice = await startSluice(dataDir, config, "on");
+  const started = performance.now();
+  let state = before;
+  while (state.accepted - before.accepted < DRAIN_EVENTS) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    state = await simulatorState();
+    if (performance.now() - started > 600_000) throw new Error("drain did not finish in 10 minutes");
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMb = sluice.peakRssMb();
+  await sluice.stop();
+  const requests = state.requests - before.requests;
+  return {
+    events: DRAIN_EVENTS,
+    seconds,
+    eventsPerSecond: Math.round(DRAIN_EVENTS / seconds),
+    requests,
+    requestsPerEvent: requests / DRAIN_EVENTS,
+    rejected429: state.status429 - before.status429,
+    peakRssMb,
+  };
+}
+
+/** What people write by hand: one Track API call per event, 20 at a time, waiting out 429s. */
+async function naiveForwarder(): Promise<DrainFigures> {
+  const pool = new Pool(`http://127.0.0.1:${SIM_PORT}`, { connections: 20 });
+  const auth = basicAuth(SITE_ID, API_KEY);
+  const before = await simulatorState();
+  const started = performance.now();
+  const deadline = started + NAIVE_SECONDS * 1000;
+  let sent = 0;
+  let next = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const i = next++;
+      const body = JSON.stringify({
+        type: "person",
+        action: "event",
+        identifiers: { id: `user-${i % 5000}` },
+        name: "Order Completed",
+        id: `naive-${i}-${started}`,
+        timestamp: Math.floor(Date.now() / 1000),
+        attributes: { plan: "pro", total: i % 100, currency: "USD" },
+      });
+      for (;;) {
+        const response = await pool.request({
+          path: "/api/v2/entity",
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: auth },
+          body,
+        });
+        await response.body.dump();
+        if (response.statusCode !== 429) break;
+        await new Promise((resolve) => setTimeout(resolve, Number(response.headers["retry-after"] ?? 1) * 1000));
+      }
+      sent += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  const state = await simulatorState();
+  const requests = state.requests - before.requests;
+  return {
+    events: sent,
+    seconds,
+    eventsPerSecond: Math.round(sent / seconds),
+    requests,
+    requestsPerEvent: requests / Math.max(1, sent),
+    rejected429: state.status429 - before.status429,
+    peakRssMb: Number.NaN,
+  };
+}
+
+function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-bench-"));
+  const config = writeConfig(dir);
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}`;
+  console.log(`Sluice benchmark on ${machine}\n`);
+  try {
+    console.log(`1/4 ingest ceiling: parse-only HTTP server, ${INGEST_SECONDS} s at 50 connections…`);
+    const ceilingChild = startChild(CEILING, [], { PORT: "0" });
+    const port = Number((await waitForOutput(ceilingChild, /"listening":(\d+)/))[1]);
+    const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
+    await ceilingChild.stop();
+
+    console.log(`2/4 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`);
+    const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
+    const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
+    await ingestSluice.stop();
+
+    console.log(`3/4 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`);
+    const simulator = startChild(CLI, ["sandbox", "--port", String(SIM_PORT), "--site-id", SITE_ID, "--api-key", API_KEY, "--latency-ms", "200", "--rate-limit", "100", "--record", "ids"], {});
+    await waitForHttp(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
+    const sluiceDrain = await drain(join(dir, "drain"), config);
+
+    console.log(`4/4 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`);
+    const naive = await naiveForwarder();
+    await simulator.stop();
+
+    const rows: [string, string, string][] = [
+      ["durable ingest events/s (50 conns)", String(durable.eventsPerSecond), `ceiling ${ceiling.eventsPerSecond}`],
+      ["durable ingest p50 / p99 ms", `${durable.p50Ms} / ${durable.p99Ms}`, `ceiling ${ceiling.p50Ms} / ${ceiling.p99Ms}`],
+      ["durable ingest errors", String(durable.errors), `ceiling ${ceiling.errors}`],
+      ["drain events/s", String(sluiceDrain.eventsPerSecond), `naive ${naive.eventsPerSecond}`],
+      ["drain seconds", fixed(sluiceDrain.seconds), `naive ${fixed(naive.seconds)} (for ${naive.events} events)`],
+      ["drain requests per delivered event", fixed(sluiceDrain.requestsPerEvent, 4), `naive ${fixed(naive.requestsPerEvent, 3)}`],
+      ["drain HTTP requests (429s)", `${sluiceDrain.requests} (${sluiceDrain.rejected429})`, `naive ${naive.requests} (${naive.rejected429})`],
+      ["drain peak RSS MB", fixed(sluiceDrain.peakRssMb), ""],
+      ["drain speed-up over naive", `${fixed(sluiceDrain.eventsPerSecond / Math.max(1, naive.eventsPerSecond))}×`, ""],
+    ];
+    console.log("");
+    const width = Math.max(...rows.map((row) => row[0].length));
+    for (const [label, value, other] of rows) console.log(`${label.padEnd(width)}  ${value.padStart(12)}   ${other}`);
+    console.log(`\nTargets: ingest ≥ 10,000 events/s with p99 ≤ 20 ms; drain ≥ 40,000 events/s, RSS ≤ 256 MB.`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
