@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from "./contracts/config.js";
 import { parseConfigText } from "./contracts/config-file.js";
-import { type CustomerioDestinationConfig, type SluiceConfig, emptyConfig } from "./contracts/config.js";
 import { CustomerioSink } from "./delivery/customerio-sink.js";
 import { DestinationWorker, type WorkerOptions } from "./delivery/worker.js";
-import { HttpService } from "./destinations/customerio/service.js";
 import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
+import { HttpService } from "./destinations/customerio/service.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
 import { LOG } from "./observability/log-events.js";
-import { type Logger, createLogger } from "./observability/logger.js";
-import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
+import { createLogger, type Logger } from "./observability/logger.js";
 import type { Store } from "./store/port.js";
+import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
 
 /** Everything Sluice reads from the environment, read once here (the composition root). */
 export interface SluiceEnv {
@@ -59,17 +59,23 @@ function parseDelivery(value: string | undefined): boolean {
 export class StartupError extends Error {}
 
 /** Read and validate a configuration file; throws a StartupError listing every issue with its place. */
-export function loadConfigFile(path: string, env: Readonly<Record<string, string | undefined>>): SluiceConfig {
+export function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): SluiceConfig {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new StartupError(`cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+    throw new StartupError(
+      `cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+    );
   }
   const result = parseConfigText(text, env);
   if (result.ok) return result.config;
   const lines = result.issues.map(
-    (issue) => `  ${path}${issue.line ? `:${issue.line}:${issue.column}` : ""}  ${issue.path || "(file)"}: ${issue.message}`,
+    (issue) =>
+      `  ${path}${issue.line ? `:${issue.line}:${issue.column}` : ""}  ${issue.path || "(file)"}: ${issue.message}`,
   );
   throw new StartupError(`invalid configuration (${result.issues.length} problem(s)):\n${lines.join("\n")}`);
 }
@@ -126,7 +132,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   const { env } = options;
   const logger = options.logger ?? createLogger({ level: env.logLevel });
   const clock = options.clock ?? Date.now;
-  const config = options.config ?? (env.configPath ? loadConfigFile(env.configPath, options.rawEnv) : emptyConfig());
+  const config =
+    options.config ?? (env.configPath ? loadConfigFile(env.configPath, options.rawEnv) : emptyConfig());
   if (!options.config && !env.configPath) logger.warn({ event: LOG.noConfig }, HOW_TO_CONFIGURE);
   else {
     logger.info(
@@ -225,7 +232,10 @@ async function startWorker(
       );
     } else {
       await store.setDestinationState({ ...state, status: "active", reason: null, updatedAtMs: clock() });
-      logger.info({ event: LOG.destinationResumed, destination: destination.name }, "credentials changed: delivery resumes");
+      logger.info(
+        { event: LOG.destinationResumed, destination: destination.name },
+        "credentials changed: delivery resumes",
+      );
     }
   }
   const worker = new DestinationWorker(

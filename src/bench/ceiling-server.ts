@@ -12,7 +12,9 @@ app.post("/v1/track", async (request) => {
 const port = Number(process.env["PORT"] ?? 0);
 await app.listen({ port, host: "127.0.0.1" });
 const address = app.server.address();
-process.stdout.write(`${JSON.stringify({ listening: typeof address === "object" && address ? address.port : port })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ listening: typeof address === "object" && address ? address.port : port })}\n`,
+);
 process.once("SIGTERM", () => {
   void app.close().then(() => process.exit(0));
 });

@@ -97,8 +97,14 @@ async function simulatorState(): Promise<{ requests: number; accepted: number; s
 }
 
 /** The counters the benchmark needs from the simulator's `/__sim/state`. */
-function readSimState(state: Record<string, unknown>): { requests: number; accepted: number; status429: number } {
-  const counters = state as { requests?: number; itemsAccepted?: number; byStatus?: Record<string, number> };
+function readSimState(state: Record<string, unknown>): {
+  requests: number;
+  accepted: number;
+  status429: number;
+} {
+  const counters =
+    (state as { totals?: { requests?: number; itemsAccepted?: number; byStatus?: Record<string, number> } })
+      .totals ?? {};
   return {
     requests: counters.requests ?? 0,
     accepted: counters.itemsAccepted ?? 0,
@@ -206,7 +212,9 @@ async function naiveForwarder(): Promise<DrainFigures> {
         });
         await response.body.dump();
         if (response.statusCode !== 429) break;
-        await new Promise((resolve) => setTimeout(resolve, Number(response.headers["retry-after"] ?? 1) * 1000));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Number(response.headers["retry-after"] ?? 1) * 1000),
+        );
       }
       sent += 1;
     }
@@ -243,35 +251,84 @@ async function main(): Promise<void> {
     const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
     await ceilingChild.stop();
 
-    console.log(`2/4 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`);
+    console.log(
+      `2/4 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
+    );
     const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
     const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
     await ingestSluice.stop();
 
-    console.log(`3/4 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`);
-    const simulator = startChild(CLI, ["sandbox", "--port", String(SIM_PORT), "--site-id", SITE_ID, "--api-key", API_KEY, "--latency-ms", "200", "--rate-limit", "100", "--record", "ids"], {});
+    console.log(
+      `3/4 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
+    );
+    const simulator = startChild(
+      CLI,
+      [
+        "sandbox",
+        "--port",
+        String(SIM_PORT),
+        "--site-id",
+        SITE_ID,
+        "--api-key",
+        API_KEY,
+        "--latency-ms",
+        "200",
+        "--rate-limit",
+        "100",
+      ],
+      {},
+    );
     await waitForHttp(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
     const sluiceDrain = await drain(join(dir, "drain"), config);
 
-    console.log(`4/4 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`);
+    console.log(
+      `4/4 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`,
+    );
     const naive = await naiveForwarder();
     await simulator.stop();
 
     const rows: [string, string, string][] = [
-      ["durable ingest events/s (50 conns)", String(durable.eventsPerSecond), `ceiling ${ceiling.eventsPerSecond}`],
-      ["durable ingest p50 / p99 ms", `${durable.p50Ms} / ${durable.p99Ms}`, `ceiling ${ceiling.p50Ms} / ${ceiling.p99Ms}`],
+      [
+        "durable ingest events/s (50 conns)",
+        String(durable.eventsPerSecond),
+        `ceiling ${ceiling.eventsPerSecond}`,
+      ],
+      [
+        "durable ingest p50 / p99 ms",
+        `${durable.p50Ms} / ${durable.p99Ms}`,
+        `ceiling ${ceiling.p50Ms} / ${ceiling.p99Ms}`,
+      ],
       ["durable ingest errors", String(durable.errors), `ceiling ${ceiling.errors}`],
       ["drain events/s", String(sluiceDrain.eventsPerSecond), `naive ${naive.eventsPerSecond}`],
-      ["drain seconds", fixed(sluiceDrain.seconds), `naive ${fixed(naive.seconds)} (for ${naive.events} events)`],
-      ["drain requests per delivered event", fixed(sluiceDrain.requestsPerEvent, 4), `naive ${fixed(naive.requestsPerEvent, 3)}`],
-      ["drain HTTP requests (429s)", `${sluiceDrain.requests} (${sluiceDrain.rejected429})`, `naive ${naive.requests} (${naive.rejected429})`],
+      [
+        "drain seconds",
+        fixed(sluiceDrain.seconds),
+        `naive ${fixed(naive.seconds)} (for ${naive.events} events)`,
+      ],
+      [
+        "drain requests per delivered event",
+        fixed(sluiceDrain.requestsPerEvent, 4),
+        `naive ${fixed(naive.requestsPerEvent, 3)}`,
+      ],
+      [
+        "drain HTTP requests (429s)",
+        `${sluiceDrain.requests} (${sluiceDrain.rejected429})`,
+        `naive ${naive.requests} (${naive.rejected429})`,
+      ],
       ["drain peak RSS MB", fixed(sluiceDrain.peakRssMb), ""],
-      ["drain speed-up over naive", `${fixed(sluiceDrain.eventsPerSecond / Math.max(1, naive.eventsPerSecond))}×`, ""],
+      [
+        "drain speed-up over naive",
+        `${fixed(sluiceDrain.eventsPerSecond / Math.max(1, naive.eventsPerSecond))}×`,
+        "",
+      ],
     ];
     console.log("");
     const width = Math.max(...rows.map((row) => row[0].length));
-    for (const [label, value, other] of rows) console.log(`${label.padEnd(width)}  ${value.padStart(12)}   ${other}`);
-    console.log(`\nTargets: ingest ≥ 10,000 events/s with p99 ≤ 20 ms; drain ≥ 40,000 events/s, RSS ≤ 256 MB.`);
+    for (const [label, value, other] of rows)
+      console.log(`${label.padEnd(width)}  ${value.padStart(12)}   ${other}`);
+    console.log(
+      `\nTargets: ingest ≥ 10,000 events/s with p99 ≤ 20 ms; drain ≥ 40,000 events/s, RSS ≤ 256 MB.`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -40,7 +40,11 @@ export function startChild(script: string, args: readonly string[], env: Record<
 }
 
 /** Wait until the child printed a line matching `pattern` (or fail after `timeoutMs`). */
-export async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+export async function waitForOutput(
+  child: Child,
+  pattern: RegExp,
+  timeoutMs = 20_000,
+): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const match = pattern.exec(child.output.join(""));

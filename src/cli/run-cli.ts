@@ -37,4 +37,3 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   return command.run(rest, io);
 }
-

@@ -1,4 +1,4 @@
-import { StartupError, readEnv, startSluice } from "../main.js";
+import { readEnv, StartupError, startSluice } from "../main.js";
 import type { Command } from "./command.js";
 
 /** `sluice start`: run Sluice until SIGTERM/SIGINT, then stop intake, finish in-flight work and exit 0. */

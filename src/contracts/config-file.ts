@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from "yaml";
-import { type ConfigIssue, type SluiceConfig, interpolateEnv, validateConfig } from "./config.js";
+import { type ConfigIssue, interpolateEnv, type SluiceConfig, validateConfig } from "./config.js";
 
 export type ConfigParseResult = { ok: true; config: SluiceConfig } | { ok: false; issues: ConfigIssue[] };
 
@@ -11,7 +11,10 @@ export type ConfigParseResult = { ok: true; config: SluiceConfig } | { ok: false
  * const result = parseConfigText("sources: []\ndestinations: []\n", {});
  * if (!result.ok) for (const i of result.issues) console.error(`${i.line}:${i.column} ${i.path}: ${i.message}`);
  */
-export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>): ConfigParseResult {
+export function parseConfigText(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -35,7 +38,9 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
   return {
     ok: false,
     issues: issues.map((issue) => {
-      const node = document.getIn(splitPath(issue.path), true) as { range?: [number, number, number] } | undefined;
+      const node = document.getIn(splitPath(issue.path), true) as
+        | { range?: [number, number, number] }
+        | undefined;
       const offset = node?.range?.[0];
       return offset === undefined ? issue : { ...issue, ...toPosition(lineCounter.linePos(offset)) };
     }),

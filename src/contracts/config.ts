@@ -9,7 +9,10 @@ import { Secret } from "./secret.js";
 
 const NameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "use 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    "use 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
+  );
 
 const SecretSchema = z
   .string()
@@ -146,7 +149,9 @@ export function interpolateEnv(
     }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (node !== null && typeof node === "object") {
-      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, [...path, key])]));
+      return Object.fromEntries(
+        Object.entries(node).map(([key, value]) => [key, walk(value, [...path, key])]),
+      );
     }
     return node;
   };

@@ -92,15 +92,21 @@ export function parseSegmentEvent(
   const result = SegmentEventSchema.safeParse(raw);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];
-  if (issue === undefined) return { ok: false, error: { code: "ER_INVALID_FIELD", message: "invalid event" } };
+  if (issue === undefined)
+    return { ok: false, error: { code: "ER_INVALID_FIELD", message: "invalid event" } };
   const field = String(issue.path[0] ?? "");
   let code: ErrorCode = "ER_INVALID_FIELD";
   if (field === "type") code = "ER_UNKNOWN_TYPE";
   else if (TIMESTAMP_FIELDS.has(field)) code = "ER_INVALID_TIMESTAMP";
-  else if (issue.code === "custom" && issue.params?.["sluiceCode"] === "ER_MISSING_IDENTITY") code = "ER_MISSING_IDENTITY";
+  else if (issue.code === "custom" && issue.params?.["sluiceCode"] === "ER_MISSING_IDENTITY")
+    code = "ER_MISSING_IDENTITY";
   // zod's messages describe the expected shape only (never the received value), so they are safe to return.
-  const message = field === "type" && (raw as { type?: unknown }).type === undefined ? "`type` is required" : issue.message;
-  return { ok: false, error: { code, message: `${field || "event"}: ${message}`, ...at(pathPrefix, issue.path) } };
+  const message =
+    field === "type" && (raw as { type?: unknown }).type === undefined ? "`type` is required" : issue.message;
+  return {
+    ok: false,
+    error: { code, message: `${field || "event"}: ${message}`, ...at(pathPrefix, issue.path) },
+  };
 }
 
 function at(prefix: string, path: readonly PropertyKey[]): { path: string } | Record<string, never> {

@@ -52,7 +52,10 @@ export class CustomerioSink {
     return { kind: "item", item };
   }
 
-  pack(items: readonly PackedItem<ClaimedDelivery>[], maxBatchBytes: number): PackedItem<ClaimedDelivery>[][] {
+  pack(
+    items: readonly PackedItem<ClaimedDelivery>[],
+    maxBatchBytes: number,
+  ): PackedItem<ClaimedDelivery>[][] {
     return packBatches(items, maxBatchBytes);
   }
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BACKOFF, backoffDelayMs, decideRetry, parseRetryAfter } from "./retry.js";
+import { backoffDelayMs, DEFAULT_BACKOFF, decideRetry, parseRetryAfter } from "./retry.js";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
-const answer = (status: number, body?: unknown, headers: Record<string, string> = {}) => ({ status, headers, body });
+const answer = (status: number, body?: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers,
+  body,
+});
 
 describe("decideRetry", () => {
   it.each([
@@ -27,7 +31,9 @@ describe("decideRetry", () => {
 
   it("maps 207 batch_index errors to items", () => {
     const decision = decideRetry(
-      answer(207, { errors: [{ batch_index: 2, reason: "invalid", field: "attributes.plan", message: "too long" }] }),
+      answer(207, {
+        errors: [{ batch_index: 2, reason: "invalid", field: "attributes.plan", message: "too long" }],
+      }),
       NOW,
     );
     expect(decision).toEqual({

@@ -41,9 +41,17 @@ export const MAX_RETRY_AFTER_MS = 5 * 60_000;
  * decideRetry({ status: 429, headers: { "retry-after": "2" }, body: undefined }, Date.now())
  * // { kind: "retry", reason: "rate limited (429)", retryAfterMs: 2000, rateLimited: true }
  */
-export function decideRetry(response: AttemptResponse | { networkError: string }, nowMs: number): RetryDecision {
+export function decideRetry(
+  response: AttemptResponse | { networkError: string },
+  nowMs: number,
+): RetryDecision {
   if ("networkError" in response) {
-    return { kind: "retry", reason: `network error: ${response.networkError}`, retryAfterMs: null, rateLimited: false };
+    return {
+      kind: "retry",
+      reason: `network error: ${response.networkError}`,
+      retryAfterMs: null,
+      rateLimited: false,
+    };
   }
   const { status } = response;
   if (status >= 200 && status < 300) {
@@ -63,7 +71,10 @@ export function decideRetry(response: AttemptResponse | { networkError: string }
     };
   }
   if (status === 400 || status === 413 || status === 422) {
-    return { kind: "split", reason: `rejected (${status}): ${firstMessage(response.body) ?? "malformed request"}` };
+    return {
+      kind: "split",
+      reason: `rejected (${status}): ${firstMessage(response.body) ?? "malformed request"}`,
+    };
   }
   // 404, 405, ...: a misconfigured trackUrl or proxy, not a bad event — keep the events and retry.
   return {

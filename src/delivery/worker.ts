@@ -1,10 +1,10 @@
-import type { Logger } from "../observability/logger.js";
-import { LOG } from "../observability/log-events.js";
 import type { PackedItem } from "../destinations/customerio/request-builder.js";
 import type { HttpService } from "../destinations/customerio/service.js";
+import { LOG } from "../observability/log-events.js";
+import type { Logger } from "../observability/logger.js";
 import type { ClaimedDelivery, DeliveryOutcome, Store } from "../store/port.js";
 import type { CustomerioSink } from "./customerio-sink.js";
-import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, decideRetry } from "./retry.js";
+import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF, decideRetry } from "./retry.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface WorkerOptions {
@@ -123,15 +123,21 @@ export class DestinationWorker {
         });
         if (claimed.length === 0) {
           const next = await this.#deps.store.nextWakeMs(this.destination);
-          const wait = next === null ? this.#options.idlePollMs : Math.min(this.#options.idlePollMs, next - now);
+          const wait =
+            next === null ? this.#options.idlePollMs : Math.min(this.#options.idlePollMs, next - now);
           // Woken by new events after an empty claim: linger so a trickle goes out as one batch.
-          if ((await this.#sleep(Math.max(1, wait))) === "woken") await this.#sleep(this.#options.lingerMs, false);
+          if ((await this.#sleep(Math.max(1, wait))) === "woken")
+            await this.#sleep(this.#options.lingerMs, false);
           continue;
         }
         await this.#dispatch(claimed);
       } catch (error) {
         this.#deps.logger.error(
-          { event: LOG.workerError, destination: this.destination, err: { message: (error as Error).message } },
+          {
+            event: LOG.workerError,
+            destination: this.destination,
+            err: { message: (error as Error).message },
+          },
           "delivery lane error; retrying in a second",
         );
         await this.#sleep(1000);
@@ -175,7 +181,11 @@ export class DestinationWorker {
     const tracked = work
       .catch((error: unknown) => {
         this.#deps.logger.error(
-          { event: LOG.workerError, destination: this.destination, err: { message: (error as Error).message } },
+          {
+            event: LOG.workerError,
+            destination: this.destination,
+            err: { message: (error as Error).message },
+          },
           "failed to record a batch outcome",
         );
       })
@@ -196,7 +206,13 @@ export class DestinationWorker {
     const status = "status" in response ? response.status : undefined;
     const withStatus = status === undefined ? {} : { status };
     logger.debug(
-      { event: LOG.deliveryBatch, destination: this.destination, items: batch.length, ms: now - started, status },
+      {
+        event: LOG.deliveryBatch,
+        destination: this.destination,
+        items: batch.length,
+        ms: now - started,
+        status,
+      },
       "batch sent",
     );
     const attempt = (item: PackedItem<ClaimedDelivery>) => item.tag.attempts + 1;
@@ -204,7 +220,12 @@ export class DestinationWorker {
       case "successful":
         this.#consecutiveRateLimits = 0;
         await store.settle(
-          batch.map((item) => ({ deliveryId: item.tag.deliveryId, state: "delivered", attempts: attempt(item), ...withStatus })),
+          batch.map((item) => ({
+            deliveryId: item.tag.deliveryId,
+            state: "delivered",
+            attempts: attempt(item),
+            ...withStatus,
+          })),
           now,
         );
         return;
@@ -213,7 +234,13 @@ export class DestinationWorker {
         const failed = new Map(decision.failed.map((error) => [error.index, error]));
         const outcomes: DeliveryOutcome[] = batch.map((item, index) => {
           const error = failed.get(index);
-          if (!error) return { deliveryId: item.tag.deliveryId, state: "delivered", attempts: attempt(item), ...withStatus };
+          if (!error)
+            return {
+              deliveryId: item.tag.deliveryId,
+              state: "delivered",
+              attempts: attempt(item),
+              ...withStatus,
+            };
           return {
             deliveryId: item.tag.deliveryId,
             state: "failed",
@@ -225,7 +252,12 @@ export class DestinationWorker {
           };
         });
         logger.warn(
-          { event: LOG.deliveryFailed, destination: this.destination, failed: failed.size, items: batch.length },
+          {
+            event: LOG.deliveryFailed,
+            destination: this.destination,
+            failed: failed.size,
+            items: batch.length,
+          },
           "Customer.io rejected some items of a batch (207)",
         );
         await store.settle(outcomes, now);
@@ -269,7 +301,12 @@ export class DestinationWorker {
       case "retry": {
         if (decision.rateLimited) {
           this.#consecutiveRateLimits += 1;
-          const pause = backoffDelayMs(this.#consecutiveRateLimits, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
+          const pause = backoffDelayMs(
+            this.#consecutiveRateLimits,
+            this.#options.backoff,
+            decision.retryAfterMs,
+            this.#deps.random,
+          );
           this.#pausedUntilMs = Math.max(this.#pausedUntilMs, now + pause);
           logger.warn(
             { event: LOG.destinationRateLimited, destination: this.destination, pauseMs: pause },
@@ -289,7 +326,12 @@ export class DestinationWorker {
               ...withStatus,
             };
           }
-          const delay = backoffDelayMs(attempts, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
+          const delay = backoffDelayMs(
+            attempts,
+            this.#options.backoff,
+            decision.retryAfterMs,
+            this.#deps.random,
+          );
           return {
             deliveryId: item.tag.deliveryId,
             state: "retrying",
@@ -300,7 +342,13 @@ export class DestinationWorker {
           };
         });
         logger.warn(
-          { event: LOG.deliveryRetry, destination: this.destination, items: batch.length, status, reason: decision.reason },
+          {
+            event: LOG.deliveryRetry,
+            destination: this.destination,
+            items: batch.length,
+            status,
+            reason: decision.reason,
+          },
           "batch will be retried",
         );
         await store.settle(outcomes, now);

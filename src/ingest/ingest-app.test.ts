@@ -29,7 +29,11 @@ function app() {
   });
 }
 
-async function post(url: string, payload: unknown, headers: Record<string, string> = { authorization: basic(WRITE_KEY) }) {
+async function post(
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = { authorization: basic(WRITE_KEY) },
+) {
   const response = await app().inject({
     method: "POST",
     url,
@@ -61,14 +65,28 @@ describe("ingest API", () => {
     await store.migrate();
   });
 
-  it.each(["identify", "track", "page", "screen", "group", "alias"])("accepts /v1/%s and stores it", async (type) => {
-    const payload = { userId: "u1", event: "Signed Up", groupId: "g1", previousId: "p1", messageId: `m-${type}` };
-    const { status, body } = await post(`/v1/${type}`, payload);
-    expect({ status, body }).toEqual({ status: 200, body: { success: true } });
-    const [event] = await stored();
-    expect(event).toMatchObject({ type, userId: "u1", messageId: `m-${type}`, receivedAt: "2026-11-28T12:00:00.000Z" });
-    expect(notified).toBe(1);
-  });
+  it.each(["identify", "track", "page", "screen", "group", "alias"])(
+    "accepts /v1/%s and stores it",
+    async (type) => {
+      const payload = {
+        userId: "u1",
+        event: "Signed Up",
+        groupId: "g1",
+        previousId: "p1",
+        messageId: `m-${type}`,
+      };
+      const { status, body } = await post(`/v1/${type}`, payload);
+      expect({ status, body }).toEqual({ status: 200, body: { success: true } });
+      const [event] = await stored();
+      expect(event).toMatchObject({
+        type,
+        userId: "u1",
+        messageId: `m-${type}`,
+        receivedAt: "2026-11-28T12:00:00.000Z",
+      });
+      expect(notified).toBe(1);
+    },
+  );
 
   it("generates a messageId when absent and never stores the writeKey", async () => {
     await post("/v1/track", { userId: "u1", event: "E", writeKey: WRITE_KEY }, {});
@@ -93,7 +111,10 @@ describe("ingest API", () => {
 
   it("accepts gzip bodies (RudderStack's SDK compresses)", async () => {
     const payload = gzipSync(JSON.stringify({ batch: [{ type: "track", userId: "u", event: "E" }] }));
-    const { status } = await post("/v1/batch", payload, { authorization: basic(WRITE_KEY), "content-encoding": "gzip" });
+    const { status } = await post("/v1/batch", payload, {
+      authorization: basic(WRITE_KEY),
+      "content-encoding": "gzip",
+    });
     expect(status).toBe(200);
     expect(await stored()).toHaveLength(1);
   });
@@ -110,11 +131,39 @@ describe("ingest API", () => {
       ["invalid JSON", "/v1/track", "{not json", 400, "ER_INVALID_JSON", undefined],
       ["an array body", "/v1/track", [], 400, "ER_INVALID_JSON", undefined],
       ["no identity", "/v1/track", { event: "E" }, 400, "ER_MISSING_IDENTITY", "userId"],
-      ["empty identity", "/v1/identify", { userId: "", anonymousId: "" }, 400, "ER_MISSING_IDENTITY", "userId"],
-      ["a bad timestamp", "/v1/track", { userId: "u", event: "E", timestamp: "yesterday" }, 400, "ER_INVALID_TIMESTAMP", "timestamp"],
+      [
+        "empty identity",
+        "/v1/identify",
+        { userId: "", anonymousId: "" },
+        400,
+        "ER_MISSING_IDENTITY",
+        "userId",
+      ],
+      [
+        "a bad timestamp",
+        "/v1/track",
+        { userId: "u", event: "E", timestamp: "yesterday" },
+        400,
+        "ER_INVALID_TIMESTAMP",
+        "timestamp",
+      ],
       ["track without event", "/v1/track", { userId: "u" }, 400, "ER_INVALID_FIELD", "event"],
-      ["a non-object traits", "/v1/identify", { userId: "u", traits: "x" }, 400, "ER_INVALID_FIELD", "traits"],
-      ["an unknown batch type", "/v1/batch", { batch: [{ type: "purchase", userId: "u" }] }, 400, "ER_INVALID_BATCH", undefined],
+      [
+        "a non-object traits",
+        "/v1/identify",
+        { userId: "u", traits: "x" },
+        400,
+        "ER_INVALID_FIELD",
+        "traits",
+      ],
+      [
+        "an unknown batch type",
+        "/v1/batch",
+        { batch: [{ type: "purchase", userId: "u" }] },
+        400,
+        "ER_INVALID_BATCH",
+        undefined,
+      ],
       ["a batch that is not an array", "/v1/batch", { batch: {} }, 400, "ER_INVALID_BATCH", "batch"],
     ])("%s", async (_label, url, payload, status, code, path) => {
       const response = await post(url, payload);
@@ -127,19 +176,33 @@ describe("ingest API", () => {
     });
 
     it("401 for an unknown or missing write key", async () => {
-      expect((await post("/v1/track", { userId: "u", event: "E" }, { authorization: basic("nope") })).status).toBe(401);
+      expect(
+        (await post("/v1/track", { userId: "u", event: "E" }, { authorization: basic("nope") })).status,
+      ).toBe(401);
       const missing = await post("/v1/track", { userId: "u", event: "E" }, {});
       expect(missing.status).toBe(401);
       expect(missing.body).toEqual({
-        error: { code: "ER_UNAUTHORIZED", message: "missing or unknown write key (send it as the HTTP Basic user name)" },
+        error: {
+          code: "ER_UNAUTHORIZED",
+          message: "missing or unknown write key (send it as the HTTP Basic user name)",
+        },
       });
     });
 
     it("413 for an event over 32 KB and a request over 500 KB", async () => {
-      const big = await post("/v1/track", { userId: "u", event: "E", properties: { x: "a".repeat(33 * 1024) } });
+      const big = await post("/v1/track", {
+        userId: "u",
+        event: "E",
+        properties: { x: "a".repeat(33 * 1024) },
+      });
       expect(big.status).toBe(413);
       expect((big.body["error"] as { code: string }).code).toBe("ER_EVENT_TOO_LARGE");
-      const batch = Array.from({ length: 20 }, () => ({ type: "track", userId: "u", event: "E", properties: { x: "a".repeat(30_000) } }));
+      const batch = Array.from({ length: 20 }, () => ({
+        type: "track",
+        userId: "u",
+        event: "E",
+        properties: { x: "a".repeat(30_000) },
+      }));
       const huge = await post("/v1/batch", { batch });
       expect(huge.status).toBe(413);
       expect((huge.body["error"] as { code: string }).code).toBe("ER_REQUEST_TOO_LARGE");

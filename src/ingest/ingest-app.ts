@@ -7,7 +7,7 @@ import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { EnqueueEvent, Store } from "../store/port.js";
 import { INGEST_LIMITS } from "./limits.js";
-import { type ParsedItem, type SingleRoute, parseIngestBody } from "./parse-request.js";
+import { type ParsedItem, parseIngestBody, type SingleRoute } from "./parse-request.js";
 
 export interface IngestDeps {
   sources: readonly SourceConfig[];
@@ -56,7 +56,12 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.apiError });
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return sendError(reply, 413, "ER_REQUEST_TOO_LARGE", `request body is over ${INGEST_LIMITS.maxRequestBytes} bytes`);
+      return sendError(
+        reply,
+        413,
+        "ER_REQUEST_TOO_LARGE",
+        `request body is over ${INGEST_LIMITS.maxRequestBytes} bytes`,
+      );
     }
     if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       return sendError(reply, 400, "ER_INVALID_JSON", "body must be a JSON object");
@@ -64,7 +69,10 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, error.statusCode, "ER_INVALID_JSON", "the request could not be read");
     }
-    deps.logger.error({ event: LOG.ingestStoreFailed, err: { message: error.message, code: error.code } }, "ingest failed");
+    deps.logger.error(
+      { event: LOG.ingestStoreFailed, err: { message: error.message, code: error.code } },
+      "ingest failed",
+    );
     return sendError(reply, 503, "ER_UNAVAILABLE", "events could not be stored; retry later");
   });
 
@@ -74,7 +82,12 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     const source = authenticate(request, sourcesByKey);
     if (!source) {
       deps.logger.info({ event: LOG.ingestRejected, code: "ER_UNAUTHORIZED", route }, "unknown write key");
-      return sendError(reply, 401, "ER_UNAUTHORIZED", "missing or unknown write key (send it as the HTTP Basic user name)");
+      return sendError(
+        reply,
+        401,
+        "ER_UNAUTHORIZED",
+        "missing or unknown write key (send it as the HTTP Basic user name)",
+      );
     }
     const receivedAtMs = deps.clock();
     const items = parseIngestBody(route, request.body, {
@@ -105,13 +118,20 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     if (rejected.length === 0) return reply.code(200).send({ success: true });
     for (const item of rejected) {
       deps.logger.info(
-        { event: LOG.ingestRejected, source: source.name, code: item.error.code, path: item.error.path, route },
+        {
+          event: LOG.ingestRejected,
+          source: source.name,
+          code: item.error.code,
+          path: item.error.path,
+          route,
+        },
         "event rejected",
       );
     }
     const first = rejected[0]!;
     const status = rejected.some((item) => item.status === 413) ? 413 : 400;
-    if (route !== "batch" || first.index === null) return reply.code(first.status).send({ error: first.error });
+    if (route !== "batch" || first.index === null)
+      return reply.code(first.status).send({ error: first.error });
     return reply.code(status).send({
       success: false,
       accepted: accepted.length,
@@ -138,12 +158,18 @@ function parseBody(request: FastifyRequest, raw: Buffer): unknown {
     if (encoding === "gzip") buffer = gunzipSync(raw, limit);
     else if (encoding === "deflate") buffer = inflateSync(raw, limit);
     else if (encoding !== "identity") {
-      throw new HttpError(415, { code: "ER_INVALID_ENCODING", message: `unsupported Content-Encoding "${encoding.slice(0, 20)}"` });
+      throw new HttpError(415, {
+        code: "ER_INVALID_ENCODING",
+        message: `unsupported Content-Encoding "${encoding.slice(0, 20)}"`,
+      });
     }
   } catch (error) {
     if (error instanceof HttpError) throw error;
     if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new HttpError(413, { code: "ER_REQUEST_TOO_LARGE", message: `request body is over ${INGEST_LIMITS.maxRequestBytes} bytes` });
+      throw new HttpError(413, {
+        code: "ER_REQUEST_TOO_LARGE",
+        message: `request body is over ${INGEST_LIMITS.maxRequestBytes} bytes`,
+      });
     }
     throw new HttpError(400, { code: "ER_INVALID_ENCODING", message: `body is not valid ${encoding}` });
   }
@@ -155,7 +181,10 @@ function parseBody(request: FastifyRequest, raw: Buffer): unknown {
   }
 }
 
-function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, SourceConfig>): SourceConfig | undefined {
+function authenticate(
+  request: FastifyRequest,
+  sources: ReadonlyMap<string, SourceConfig>,
+): SourceConfig | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith("Basic ")) {
     const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
@@ -167,6 +196,12 @@ function authenticate(request: FastifyRequest, sources: ReadonlyMap<string, Sour
   return typeof body?.writeKey === "string" ? sources.get(body.writeKey) : undefined;
 }
 
-function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, path?: string): FastifyReply {
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  path?: string,
+): FastifyReply {
   return reply.code(status).send({ error: { code, message, ...(path ? { path } : {}) } });
 }

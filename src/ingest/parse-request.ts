@@ -1,5 +1,5 @@
 import type { ApiError } from "../contracts/errors.js";
-import { type SegmentEvent, type StoredEvent, parseSegmentEvent } from "../contracts/event.js";
+import { parseSegmentEvent, type SegmentEvent, type StoredEvent } from "../contracts/event.js";
 import { INGEST_LIMITS } from "./limits.js";
 
 export type SingleRoute = "identify" | "track" | "page" | "screen" | "group" | "alias";
@@ -26,16 +26,32 @@ const encoder = new TextEncoder();
  * parseIngestBody("track", { userId: "u1", event: "Signed Up" }, ctx)
  * // [{ ok: true, event: { type: "track", userId: "u1", event: "Signed Up", messageId, receivedAt }, ... }]
  */
-export function parseIngestBody(route: SingleRoute | "batch", body: unknown, ctx: ParseContext): ParsedItem[] {
+export function parseIngestBody(
+  route: SingleRoute | "batch",
+  body: unknown,
+  ctx: ParseContext,
+): ParsedItem[] {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    return [{ ok: false, index: null, status: 400, error: { code: "ER_INVALID_JSON", message: "body must be a JSON object" } }];
+    return [
+      {
+        ok: false,
+        index: null,
+        status: 400,
+        error: { code: "ER_INVALID_JSON", message: "body must be a JSON object" },
+      },
+    ];
   }
   const record = body as Record<string, unknown>;
   if (route !== "batch") return [parseOne({ ...record, type: route }, null, "", ctx)];
   const batch = record["batch"];
   if (!Array.isArray(batch)) {
     return [
-      { ok: false, index: null, status: 400, error: { code: "ER_INVALID_BATCH", message: "`batch` must be an array of events", path: "batch" } },
+      {
+        ok: false,
+        index: null,
+        status: 400,
+        error: { code: "ER_INVALID_BATCH", message: "`batch` must be an array of events", path: "batch" },
+      },
     ];
   }
   const shared = {
@@ -72,7 +88,11 @@ function parseOne(raw: unknown, index: number | null, path: string, ctx: ParseCo
 }
 
 function toStored(event: SegmentEvent, ctx: ParseContext): StoredEvent {
-  const { writeKey: _writeKey, receivedAt: _clientReceivedAt, ...rest } = event as SegmentEvent & {
+  const {
+    writeKey: _writeKey,
+    receivedAt: _clientReceivedAt,
+    ...rest
+  } = event as SegmentEvent & {
     writeKey?: unknown;
     receivedAt?: unknown;
   };
@@ -85,7 +105,8 @@ function mergeShared(
 ): Record<string, unknown> {
   const out = { ...item };
   if (shared.context) out["context"] = { ...shared.context, ...asObject(item["context"]) };
-  if (shared.integrations) out["integrations"] = { ...shared.integrations, ...asObject(item["integrations"]) };
+  if (shared.integrations)
+    out["integrations"] = { ...shared.integrations, ...asObject(item["integrations"]) };
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { type Logger, createLogger } from "../observability/logger.js";
+import { createLogger, type Logger } from "../observability/logger.js";
 
 /** A logger whose lines are kept in memory, so tests can assert what was (and was not) logged. */
 export function memoryLogger(): { logger: Logger; lines: string[] } {

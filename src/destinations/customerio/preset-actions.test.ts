@@ -8,7 +8,11 @@ const destination: CustomerioDestinationConfig = {
   name: "cio",
   type: "customerio",
   settings: { siteId: "site", apiKey: new Secret("key"), region: "us" },
-  allow: { events: ["Signed Up", "Order Completed"], traits: ["email", "first_name", "plan", "trial_ends"], properties: ["plan", "total", "currency"] },
+  allow: {
+    events: ["Signed Up", "Order Completed"],
+    traits: ["email", "first_name", "plan", "trial_ends"],
+    properties: ["plan", "total", "currency"],
+  },
 };
 
 const base = { messageId: "m-1", receivedAt: "2026-11-28T12:00:00.000Z" };
@@ -40,7 +44,13 @@ describe("preset Identify", () => {
         userId: "u1",
         anonymousId: "anon-1",
         timestamp: "2026-11-28T10:00:00Z",
-        traits: { email: "a@b.co", first_name: "Ann", diagnosis: "secret", trial_ends: "2026-12-01", plan: 0 },
+        traits: {
+          email: "a@b.co",
+          first_name: "Ann",
+          diagnosis: "secret",
+          trial_ends: "2026-12-01",
+          plan: 0,
+        },
       }),
       destination,
     );
@@ -51,7 +61,13 @@ describe("preset Identify", () => {
         type: "person",
         action: "identify",
         identifiers: { id: "u1" },
-        attributes: { email: "a@b.co", first_name: "Ann", plan: 0, trial_ends: 1796083200, anonymous_id: "anon-1" },
+        attributes: {
+          email: "a@b.co",
+          first_name: "Ann",
+          plan: 0,
+          trial_ends: 1796083200,
+          anonymous_id: "anon-1",
+        },
         timestamp: 1795860000,
       },
     });
@@ -122,7 +138,10 @@ describe("preset Event", () => {
   });
 
   it("stops an identify with an attribute value over 1000 bytes", () => {
-    const result = mapWithPresets(event({ type: "identify", userId: "u", traits: { plan: "x".repeat(1001) } }), destination);
+    const result = mapWithPresets(
+      event({ type: "identify", userId: "u", traits: { plan: "x".repeat(1001) } }),
+      destination,
+    );
     expect(result).toMatchObject({ kind: "stop", stage: "limits", field: "attributes.plan" });
   });
 

@@ -30,7 +30,9 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+
  * resolveIdentifiers({ userId: "cio_a1" }) // { cio_id: "a1" }
  * resolveIdentifiers({ traits: { email: "a@b.co" } }) // { email: "a@b.co" }
  */
-export function resolveIdentifiers(event: Pick<StoredEvent, "userId" | "traits" | "context">): PersonIdentifiers | null {
+export function resolveIdentifiers(
+  event: Pick<StoredEvent, "userId" | "traits" | "context">,
+): PersonIdentifiers | null {
   const userId = event.userId?.trim();
   if (userId) {
     if (userId.startsWith("cio_")) {
@@ -58,7 +60,9 @@ export function mapWithPresets(event: StoredEvent, destination: CustomerioDestin
   const result = buildPresetOp(event, destination);
   if (result.kind !== "op") return result;
   const violation = checkLimits(result.op);
-  return violation ? { kind: "stop", stage: "limits", reason: violation.reason, field: violation.field } : result;
+  return violation
+    ? { kind: "stop", stage: "limits", reason: violation.reason, field: violation.field }
+    : result;
 }
 
 function buildPresetOp(event: StoredEvent, destination: CustomerioDestinationConfig): MapResult {
@@ -124,7 +128,9 @@ function pickAllowed(source: Record<string, unknown> | undefined, allowed: reado
 }
 
 function eventSeconds(event: StoredEvent): number {
-  return toUnixSeconds(event.timestamp ?? event.receivedAt) ?? Math.floor(Date.parse(event.receivedAt) / 1000);
+  return (
+    toUnixSeconds(event.timestamp ?? event.receivedAt) ?? Math.floor(Date.parse(event.receivedAt) / 1000)
+  );
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> | undefined {

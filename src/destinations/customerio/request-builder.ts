@@ -1,5 +1,5 @@
-import type { CustomerioSettings } from "./settings.js";
 import { CUSTOMERIO_LIMITS, utf8Bytes } from "./limits.js";
+import type { CustomerioSettings } from "./settings.js";
 
 /** A serialized v2 operation ready to pack, tagged with whatever the caller needs to map results back. */
 export interface PackedItem<T> {
