@@ -41,7 +41,7 @@ describe("GroupCommit", () => {
     expect(group.stats()).toEqual({ commits: 1, failedCommits: 1, calls: 1, items: 1 });
   });
 
-  it("commits synchronously on flush, without waiting for the scheduled turn", () => {
+  it("drains queued calls on demand, without waiting for the scheduled turn", async () => {
     const seen: number[] = [];
     const group = new GroupCommit<number, number>((calls) => {
       seen.push(...calls.flat());
@@ -49,7 +49,26 @@ describe("GroupCommit", () => {
     }, 10);
     void group.submit([1]);
     expect(group.pendingCalls).toBe(1);
-    group.flush();
+    await group.drain();
     expect([seen, group.pendingCalls]).toEqual([[1], 0]);
+  });
+
+  it("keeps one commit in flight and sends the calls that queued meanwhile together", async () => {
+    const groups: number[][] = [];
+    let release: (() => void) | undefined;
+    const group = new GroupCommit<number, number>(async (calls) => {
+      groups.push(calls.flat());
+      if (groups.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return calls.map((items) => [...items]);
+    }, 100);
+    const first = group.submit([1]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [group.submit([2]), group.submit([3]), group.submit([4])];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(groups).toEqual([[1]]);
+    release?.();
+    await Promise.all([first, ...later]);
+    expect(groups).toEqual([[1], [2, 3, 4]]);
+    expect(group.stats()).toEqual({ commits: 2, failedCommits: 0, calls: 4, items: 4 });
   });
 });

@@ -1,18 +1,19 @@
 /**
- * Group commit: calls made in the same event-loop turn are written by one transaction.
+ * Group commit: enqueue calls that arrive while the previous commit is in progress are written
+ * together by the next transaction.
  *
  * With `synchronous=FULL` each commit costs an fsync, and the fsync, not the inserts, bounds how many
  * commits a second a disk can do. Ingest calls `enqueue` once per HTTP request, so committing every
- * request alone would cap ingest at the disk's fsync rate. Instead, calls are queued and flushed on
- * `setImmediate`, after the turn's I/O callbacks have all had their say: one fsync covers them all, and
- * every caller still hears back only after that fsync.
+ * request alone would cap ingest at the disk's fsync rate. Instead one commit is in flight at a time
+ * (on the writer thread, so the event loop keeps parsing requests meanwhile); calls queue behind it and
+ * all go in the next one. Every caller still hears back only after the commit holding its items.
  */
 
 /** Counters, so tests and metrics can see how well calls were grouped. */
 export interface GroupCommitStats {
   /** Transactions committed. */
   commits: number;
-  /** Transactions that threw; every call in them was rejected. */
+  /** Transactions that failed; every call in them was rejected. */
   failedCommits: number;
   /** Calls resolved by a committed transaction. */
   calls: number;
@@ -22,9 +23,11 @@ export interface GroupCommitStats {
 
 /**
  * Writes a group: gets each call's items, in call order, inside one transaction, and returns each
- * call's results in the same order. Runs synchronously; if it throws, nothing of it may be committed.
+ * call's results in the same order. If it throws or rejects, nothing of it may be committed.
  */
-export type CommitGroup<Item, Result> = (calls: readonly (readonly Item[])[]) => Result[][];
+export type CommitGroup<Item, Result> = (
+  calls: readonly (readonly Item[])[],
+) => Result[][] | Promise<Result[][]>;
 
 interface PendingCall<Item, Result> {
   items: readonly Item[];
@@ -33,9 +36,11 @@ interface PendingCall<Item, Result> {
 }
 
 /**
- * Queue calls and commit them together on the next `setImmediate`.
- * A call's items are never split across transactions; a transaction takes whole calls until the next
- * one would pass `maxItemsPerCommit` (a single larger call is committed alone).
+ * Queue calls and commit them together: the first call of a quiet period is committed on the next
+ * `setImmediate` (with whatever else that event-loop turn submitted); calls made while a commit is in
+ * flight go out together as soon as it finishes. A call's items are never split across transactions;
+ * a transaction takes whole calls until the next one would pass `maxItemsPerCommit` (a single larger
+ * call is committed alone).
  *
  * @example
  * const group = new GroupCommit<number, number>((calls) => db.transaction(() => calls.map(write))(), 5000);
@@ -44,6 +49,7 @@ interface PendingCall<Item, Result> {
 export class GroupCommit<Item, Result> {
   private pending: PendingCall<Item, Result>[] = [];
   private scheduled: NodeJS.Immediate | undefined;
+  private inFlight: Promise<void> | undefined;
   private readonly counters: GroupCommitStats = { commits: 0, failedCommits: 0, calls: 0, items: 0 };
 
   constructor(
@@ -55,31 +61,18 @@ export class GroupCommit<Item, Result> {
   submit(items: readonly Item[]): Promise<Result[]> {
     return new Promise<Result[]>((resolve, reject) => {
       this.pending.push({ items, resolve, reject });
-      this.scheduled ??= setImmediate(() => this.flush());
+      if (this.inFlight === undefined) this.scheduled ??= setImmediate(() => this.commitNext());
     });
   }
 
-  /** Commit everything queued now, synchronously (used by `close()`). */
-  flush(): void {
-    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    while (this.pending.length > 0) {
-      const group = this.takeGroup();
-      let results: Result[][];
-      try {
-        results = this.commitGroup(group.map((call) => call.items));
-      } catch (error) {
-        this.counters.failedCommits += 1;
-        for (const call of group) call.reject(error);
-        continue;
-      }
-      this.counters.commits += 1;
-      group.forEach((call, index) => {
-        this.counters.calls += 1;
-        this.counters.items += call.items.length;
-        call.resolve(results[index] ?? []);
-      });
+  /** Commit everything queued (used by `close()`); resolves when nothing is queued or in flight. */
+  async drain(): Promise<void> {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+      this.commitNext();
     }
+    while (this.inFlight !== undefined) await this.inFlight;
   }
 
   /** Calls queued and not yet committed. */
@@ -89,6 +82,34 @@ export class GroupCommit<Item, Result> {
 
   stats(): GroupCommitStats {
     return { ...this.counters };
+  }
+
+  private commitNext(): void {
+    this.scheduled = undefined;
+    if (this.inFlight !== undefined || this.pending.length === 0) return;
+    const group = this.takeGroup();
+    this.inFlight = this.commit(group).finally(() => {
+      this.inFlight = undefined;
+      // Calls that queued during this commit go out now, together.
+      if (this.pending.length > 0) this.commitNext();
+    });
+  }
+
+  private async commit(group: PendingCall<Item, Result>[]): Promise<void> {
+    let results: Result[][];
+    try {
+      results = await this.commitGroup(group.map((call) => call.items));
+    } catch (error) {
+      this.counters.failedCommits += 1;
+      for (const call of group) call.reject(error);
+      return;
+    }
+    this.counters.commits += 1;
+    group.forEach((call, index) => {
+      this.counters.calls += 1;
+      this.counters.items += call.items.length;
+      call.resolve(results[index] ?? []);
+    });
   }
 
   private takeGroup(): PendingCall<Item, Result>[] {

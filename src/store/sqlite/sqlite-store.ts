@@ -25,6 +25,7 @@ import {
 import { GroupCommit, type GroupCommitStats } from "./group-commit.js";
 import { applyMigrations, MIGRATIONS } from "./migrations.js";
 import * as sql from "./statements.js";
+import { startWriterThread } from "./writer-thread.js";
 
 export interface SqliteStoreOptions {
   /** Database file; it and its directory are created when missing. Sluice passes `${dataDir}/sluice.db`. */
@@ -101,7 +102,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma("secure_delete = FAST");
     applyMigrations(db, MIGRATIONS, Date.now());
     db.prepare(sql.SQL_CLEAR_LEASES).run();
-    return new SqliteStoreImpl(db, settings.path, settings.dedupeWindowMs, settings.maxEventsPerCommit);
+    return new SqliteStoreImpl(db, settings);
   } catch (error) {
     db.close();
     throw error;
@@ -112,17 +113,22 @@ class SqliteStoreImpl implements SqliteStore {
   private closed = false;
   private readonly groupCommit: GroupCommit<EnqueueEvent, EnqueueResult>;
   private readonly statements;
+  private readonly writer: ReturnType<typeof startWriterThread>;
+
+  readonly path: string;
 
   constructor(
     private readonly db: Database.Database,
-    readonly path: string,
-    private readonly dedupeWindowMs: number,
-    maxEventsPerCommit: number,
+    settings: Required<
+      Pick<
+        SqliteStoreOptions,
+        "path" | "synchronous" | "busyTimeoutMs" | "dedupeWindowMs" | "maxEventsPerCommit"
+      >
+    >,
   ) {
+    const { path, synchronous, busyTimeoutMs, dedupeWindowMs, maxEventsPerCommit } = settings;
+    this.path = path;
     this.statements = {
-      recordDedupeKey: db.prepare(sql.SQL_RECORD_DEDUPE_KEY),
-      insertEvent: db.prepare(sql.SQL_INSERT_EVENT),
-      insertDelivery: db.prepare(sql.SQL_INSERT_DELIVERY),
       selectReady: db.prepare<Record<string, number | string>, ClaimedDelivery>(sql.SQL_SELECT_READY),
       setLease: db.prepare(sql.SQL_SET_LEASE),
       recordOutcome: db.prepare<Record<string, unknown>, { eventSeq: number }>(sql.SQL_RECORD_OUTCOME),
@@ -139,12 +145,11 @@ class SqliteStoreImpl implements SqliteStore {
       setDestinationState: db.prepare(sql.SQL_SET_DESTINATION_STATE),
       pruneDedupeChunk: db.prepare(sql.SQL_PRUNE_DEDUPE_CHUNK),
     };
-    const commitGroup = db.transaction((calls: readonly (readonly EnqueueEvent[])[]) =>
-      calls.map((events) => events.map((event) => this.insertEvent(event))),
-    );
-    this.groupCommit = new GroupCommit((calls) => {
+    this.writer = startWriterThread({ path, synchronous, busyTimeoutMs, dedupeWindowMs });
+    this.groupCommit = new GroupCommit(async (calls) => {
       try {
-        return commitGroup.immediate(calls);
+        const duplicates = await this.writer.commit(calls);
+        return duplicates.map((flags) => flags.map((duplicate) => ({ duplicate })));
       } catch (error) {
         throw writeFailed(`could not commit ${calls.length} enqueue call(s)`, error);
       }
@@ -275,8 +280,9 @@ class SqliteStoreImpl implements SqliteStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.groupCommit.flush();
     this.closed = true;
+    await this.groupCommit.drain();
+    await this.writer.close();
     try {
       this.db.pragma("optimize");
     } finally {
@@ -296,28 +302,6 @@ class SqliteStoreImpl implements SqliteStore {
       synchronous: levels[Number(this.db.pragma("synchronous", { simple: true }))] ?? "OFF",
       foreignKeys: this.db.pragma("foreign_keys", { simple: true }) === 1,
     };
-  }
-
-  /** One event inside the group-commit transaction: dedupe, then the event row and its deliveries. */
-  private insertEvent(event: EnqueueEvent): EnqueueResult {
-    const { sourceName, messageId, eventType, receivedAtMs, body, destinations } = event;
-    const isNew = this.statements.recordDedupeKey.get({
-      sourceName,
-      messageId,
-      receivedAtMs,
-      dedupeWindowMs: this.dedupeWindowMs,
-    });
-    if (isNew === undefined) return { duplicate: true };
-    // With no destination nothing will ever read the body: do not keep it.
-    const stored = destinations.length > 0 ? body : null;
-    const eventSeq = Number(
-      this.statements.insertEvent.run({ sourceName, messageId, eventType, receivedAtMs, body: stored })
-        .lastInsertRowid,
-    );
-    for (const destination of destinations) {
-      this.statements.insertDelivery.run({ eventSeq, destination, receivedAtMs });
-    }
-    return { duplicate: false };
   }
 
   /** Run `work` in an IMMEDIATE transaction; engine errors become ER_STORE_WRITE_FAILED. */
