@@ -96,7 +96,14 @@ export class DestinationWorker {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
-    await Promise.race([Promise.allSettled([...this.#pending]), sleep(graceMs)]);
+    // The grace timer is cleared once the requests settle: left running, it would keep the process
+    // alive for the whole grace period after "stopped cleanly".
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#pending]), grace]);
+    clearTimeout(graceTimer);
     await this.#deps.service.close();
   }
 
