@@ -11,10 +11,11 @@ const io: CliIo = {
 
 runCli(process.argv.slice(2), io).then(
   (code) => {
-    process.exitCode = code;
+    // Exit even if a failed shutdown left handles open; stdout/stderr are synchronous for files and pipes.
+    process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`sluice: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -38,13 +38,28 @@ export function parseConfigText(
   return {
     ok: false,
     issues: issues.map((issue) => {
-      const node = document.getIn(splitPath(issue.path), true) as
-        | { range?: [number, number, number] }
-        | undefined;
-      const offset = node?.range?.[0];
+      const offset = issuePosition(document, splitPath(issue.path), issue.message.startsWith("unknown key"));
       return offset === undefined ? issue : { ...issue, ...toPosition(lineCounter.linePos(offset)) };
     }),
   };
+}
+
+type Ranged = { range?: [number, number, number] | null };
+
+/** Offset of the node an issue is about: the key itself for unknown keys, else the value. */
+function issuePosition(
+  document: ReturnType<typeof parseDocument>,
+  path: (string | number)[],
+  atKey: boolean,
+): number | undefined {
+  if (atKey && path.length > 0) {
+    const parent = document.getIn(path.slice(0, -1), true) as { items?: { key?: unknown }[] } | undefined;
+    const last = path.at(-1);
+    const pair = parent?.items?.find((item) => (item.key as { value?: unknown } | undefined)?.value === last);
+    const keyOffset = (pair?.key as Ranged | undefined)?.range?.[0];
+    if (keyOffset !== undefined) return keyOffset;
+  }
+  return (document.getIn(path, true) as Ranged | undefined)?.range?.[0];
 }
 
 function toPosition(position: { line: number; col: number }): { line: number; column: number } {

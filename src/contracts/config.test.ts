@@ -60,11 +60,12 @@ describe("configuration file", () => {
     if (result.ok) return;
     expect(result.issues).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ path: "extra", message: 'unknown key "extra"', line: 1 }),
+        expect.objectContaining({ path: "extra", message: 'unknown key "extra"', line: 1, column: 1 }),
         expect.objectContaining({
           path: "destinations[0].settings.regoin",
           message: 'unknown key "regoin"',
           line: 12,
+          column: 7,
         }),
       ]),
     );

@@ -123,3 +123,35 @@ export interface StoredEvent extends SegmentEvent {
   messageId: string;
   receivedAt: string;
 }
+
+/**
+ * When the event happened, in ms since the epoch, as Segment defines it: `timestamp` when the client
+ * set one; else `originalTimestamp` corrected for the client's clock skew
+ * (`receivedAt − (sentAt − originalTimestamp)`); else `originalTimestamp`; else `receivedAt`.
+ * RudderStack's SDKs send only `originalTimestamp` and `sentAt`, so this keeps their events on time.
+ *
+ * @example
+ * eventTimeMs({ originalTimestamp: "2026-01-01T00:00:00Z", sentAt: "2026-01-01T00:00:10Z",
+ *   receivedAt: "2026-01-01T00:00:15Z" }) // Date.parse("2026-01-01T00:00:05Z")
+ */
+export function eventTimeMs(
+  event: Pick<StoredEvent, "timestamp" | "originalTimestamp" | "sentAt" | "receivedAt">,
+): number {
+  const received = Date.parse(event.receivedAt);
+  if (event.timestamp) return parseIsoMs(event.timestamp) ?? received;
+  const original = event.originalTimestamp ? parseIsoMs(event.originalTimestamp) : null;
+  if (original === null) return received;
+  const sent = event.sentAt ? parseIsoMs(event.sentAt) : null;
+  return sent === null ? original : received - (sent - original);
+}
+
+/** ISO-8601 to ms; a zone-less date-time is UTC (not the server's local zone). */
+export function parseIsoMs(iso: string): number | null {
+  if (!ISO_DATE.test(iso)) return null;
+  const withT = iso.replace(" ", "T");
+  const hasTime = withT.includes("T");
+  const hasZone = hasTime && /(Z|[+-]\d{2}:?\d{2})$/.test(withT);
+  const normalized = !hasTime ? `${withT}T00:00:00Z` : hasZone ? withT : `${withT}Z`;
+  const ms = Date.parse(normalized);
+  return Number.isNaN(ms) ? null : ms;
+}

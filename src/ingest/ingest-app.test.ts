@@ -241,6 +241,24 @@ describe("ingest API", () => {
     });
   });
 
+  it("answers 503 in the documented error format while shutting down", async () => {
+    const ingest = app();
+    await ingest.ready();
+    const closing = ingest.close();
+    const response = await ingest.inject({
+      method: "POST",
+      url: "/v1/track",
+      headers: { "content-type": "application/json", authorization: basic(WRITE_KEY) },
+      payload: JSON.stringify({ userId: "u", event: "E" }),
+    });
+    await closing;
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      error: { code: "ER_UNAVAILABLE", message: "Sluice is shutting down; retry shortly" },
+    });
+    expect(await stored()).toHaveLength(0);
+  });
+
   it("answers 503 and acknowledges nothing when the store cannot commit", async () => {
     await store.close();
     const response = await post("/v1/track", { userId: "u", event: "E" });

@@ -41,7 +41,18 @@ class HttpError extends Error {
  *   payload: { userId: "u1", event: "Signed Up" } }); // 200 {"success":true}
  */
 export function createIngestApp(deps: IngestDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: INGEST_LIMITS.maxRequestBytes, return503OnClosing: true });
+  // Fastify's own 503 while closing has its own body shape; ours keeps the documented error format.
+  const app = Fastify({ logger: false, bodyLimit: INGEST_LIMITS.maxRequestBytes, return503OnClosing: false });
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onRequest", async (_request, reply) => {
+    if (closing) {
+      reply.header("connection", "close");
+      return sendError(reply, 503, "ER_UNAVAILABLE", "Sluice is shutting down; retry shortly");
+    }
+  });
   const sourcesByKey = new Map(deps.sources.map((source) => [source.writeKey.reveal(), source]));
 
   app.removeAllContentTypeParsers();

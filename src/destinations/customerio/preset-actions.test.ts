@@ -166,3 +166,40 @@ describe("toUnixSeconds", () => {
     expect(toUnixSeconds(input)).toBe(expected);
   });
 });
+
+describe("event time", () => {
+  it("corrects originalTimestamp for client clock skew using sentAt (RudderStack sends no timestamp)", () => {
+    const result = mapWithPresets(
+      event({
+        type: "track",
+        userId: "u",
+        event: "Signed Up",
+        originalTimestamp: "2026-11-28T09:00:00Z",
+        sentAt: "2026-11-28T09:00:10Z",
+        receivedAt: "2026-11-28T10:00:15.000Z",
+      }),
+      destination,
+    );
+    // The client clock is 1 h 5 s behind: the event happened 10 s before Sluice received it.
+    expect(result.kind === "op" && result.op.timestamp).toBe(1795860005);
+  });
+
+  it("uses originalTimestamp as is without sentAt, and timestamp above all", () => {
+    const withOriginal = mapWithPresets(
+      event({ type: "track", userId: "u", event: "Signed Up", originalTimestamp: "2026-11-28T09:00:00Z" }),
+      destination,
+    );
+    expect(withOriginal.kind === "op" && withOriginal.op.timestamp).toBe(1795856400);
+    const withBoth = mapWithPresets(
+      event({
+        type: "track",
+        userId: "u",
+        event: "Signed Up",
+        timestamp: "2026-11-28T10:00:00Z",
+        originalTimestamp: "2026-11-28T09:00:00Z",
+      }),
+      destination,
+    );
+    expect(withBoth.kind === "op" && withBoth.op.timestamp).toBe(1795860000);
+  });
+});

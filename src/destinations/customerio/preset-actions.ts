@@ -1,5 +1,5 @@
 import type { CustomerioDestinationConfig } from "../../contracts/config.js";
-import type { StoredEvent } from "../../contracts/event.js";
+import { eventTimeMs, parseIsoMs, type StoredEvent } from "../../contracts/event.js";
 import type { DeliveryStage } from "../../store/port.js";
 import { checkLimits } from "./limits.js";
 import type { Attributes, CustomerioOp, PersonIdentifiers } from "./ops.js";
@@ -48,11 +48,8 @@ export function resolveIdentifiers(
 /** Integer Unix seconds of an ISO date; zone-less dates are taken as UTC. */
 export function toUnixSeconds(iso: string): number | null {
   if (!ISO_DATE_TIME.test(iso)) return null;
-  const hasTime = iso.includes("T");
-  const hasZone = hasTime && /(Z|[+-]\d{2}:?\d{2})$/.test(iso);
-  const normalized = !hasTime ? `${iso}T00:00:00Z` : hasZone ? iso : `${iso}Z`;
-  const ms = Date.parse(normalized);
-  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+  const ms = parseIsoMs(iso);
+  return ms === null ? null : Math.floor(ms / 1000);
 }
 
 /** Map one stored event for one destination with the preset actions. */
@@ -128,9 +125,7 @@ function pickAllowed(source: Record<string, unknown> | undefined, allowed: reado
 }
 
 function eventSeconds(event: StoredEvent): number {
-  return (
-    toUnixSeconds(event.timestamp ?? event.receivedAt) ?? Math.floor(Date.parse(event.receivedAt) / 1000)
-  );
+  return Math.floor(eventTimeMs(event) / 1000);
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> | undefined {
