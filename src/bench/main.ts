@@ -77,15 +77,24 @@ destinations:
   return path;
 }
 
+/** `BENCH_PROFILE_DIR=/tmp/x`: write a CPU profile of the draining Sluice process there. */
+const PROFILE_DIR = process.env["BENCH_PROFILE_DIR"];
+
 async function startSluice(dataDir: string, config: string, delivery: "on" | "paused"): Promise<Child> {
-  const child = startChild(CLI, ["start"], {
-    PORT: String(SLUICE_PORT),
-    HOST: "127.0.0.1",
-    SLUICE_DATA_DIR: dataDir,
-    SLUICE_CONFIG: config,
-    SLUICE_DELIVERY: delivery,
-    SLUICE_LOG_LEVEL: "warn",
-  });
+  const profile = delivery === "on" && PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = startChild(
+    CLI,
+    ["start"],
+    {
+      PORT: String(SLUICE_PORT),
+      HOST: "127.0.0.1",
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_CONFIG: config,
+      SLUICE_DELIVERY: delivery,
+      SLUICE_LOG_LEVEL: "warn",
+    },
+    profile,
+  );
   await waitForHttp(`http://127.0.0.1:${SLUICE_PORT}/`);
   return child;
 }

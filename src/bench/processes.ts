@@ -10,8 +10,13 @@ export interface Child {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startChild(script: string, args: readonly string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [script, ...args], {
+export function startChild(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

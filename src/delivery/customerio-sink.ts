@@ -11,9 +11,19 @@ import {
 } from "../destinations/customerio/request-builder.js";
 import type { ClaimedDelivery, DeliveryStage } from "../store/port.js";
 
+/**
+ * What a batch keeps of each claimed delivery while its request is in flight: just enough to record
+ * the outcome (not the event body, which would multiply memory by the events in flight).
+ */
+export interface DeliveryRef {
+  deliveryId: number;
+  attempts: number;
+  firstAttemptAtMs: number | null;
+}
+
 /** A claimed delivery turned into either a wire item or a reason it will not be sent. */
 export type Prepared =
-  | { kind: "item"; item: PackedItem<ClaimedDelivery> }
+  | { kind: "item"; item: PackedItem<DeliveryRef> }
   | { kind: "stop"; delivery: ClaimedDelivery; stage: DeliveryStage; reason: string; field?: string };
 
 /**
@@ -40,7 +50,12 @@ export class CustomerioSink {
         ...(mapped.field ? { field: mapped.field } : {}),
       };
     }
-    const item = serializeItem(delivery, mapped.op);
+    const ref = {
+      deliveryId: delivery.deliveryId,
+      attempts: delivery.attempts,
+      firstAttemptAtMs: delivery.firstAttemptAtMs,
+    };
+    const item = serializeItem(ref, mapped.op);
     if (!item) {
       return {
         kind: "stop",
@@ -52,14 +67,11 @@ export class CustomerioSink {
     return { kind: "item", item };
   }
 
-  pack(
-    items: readonly PackedItem<ClaimedDelivery>[],
-    maxBatchBytes: number,
-  ): PackedItem<ClaimedDelivery>[][] {
+  pack(items: readonly PackedItem<DeliveryRef>[], maxBatchBytes: number): PackedItem<DeliveryRef>[][] {
     return packBatches(items, maxBatchBytes);
   }
 
-  request(items: readonly PackedItem<ClaimedDelivery>[]): HttpRequestSpec {
+  request(items: readonly PackedItem<DeliveryRef>[]): HttpRequestSpec {
     return buildBatchRequest(this.destination.settings, items, { revealKey: true });
   }
 }

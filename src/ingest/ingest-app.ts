@@ -64,6 +64,8 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     }
   });
 
+  let storeFailures = 0;
+  let lastStoreFailureLogMs = Number.NEGATIVE_INFINITY;
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.apiError });
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
@@ -80,10 +82,21 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, error.statusCode, "ER_INVALID_JSON", "the request could not be read");
     }
-    deps.logger.error(
-      { event: LOG.ingestStoreFailed, err: { message: error.message, code: error.code } },
-      "ingest failed",
-    );
+    // A full or read-only disk fails every request: log the first, then one line per 5 s with a count.
+    const now = deps.clock();
+    storeFailures += 1;
+    if (now - lastStoreFailureLogMs >= 5000) {
+      deps.logger.error(
+        {
+          event: LOG.ingestStoreFailed,
+          err: { message: error.message, code: error.code },
+          failures: storeFailures,
+        },
+        "events could not be stored; answering 503",
+      );
+      lastStoreFailureLogMs = now;
+      storeFailures = 0;
+    }
     return sendError(reply, 503, "ER_UNAVAILABLE", "events could not be stored; retry later");
   });
 
