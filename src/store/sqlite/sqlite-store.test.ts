@@ -157,6 +157,92 @@ describe("SQLite store", () => {
     expect(await store.pruneDedupe(T0 + 1)).toBe(25_000);
   });
 
+  describe("settle in set-based batches", () => {
+    async function claimIds(store: SqliteStore, count: number, nowMs = T0): Promise<number[]> {
+      await store.enqueue(Array.from({ length: count }, (_, i) => event(`m${i}`)));
+      const claimed = await store.claim("cio", { limit: count, nowMs, leaseMs: 1000 });
+      return claimed.map((d) => d.deliveryId);
+    }
+
+    it("applies outcomes naming one delivery twice in order, as separate calls would", async () => {
+      const { store } = open();
+      const [first, second] = await claimIds(store, 2);
+      await store.settle(
+        [
+          {
+            deliveryId: first!,
+            state: "retrying",
+            attempts: 1,
+            status: 503,
+            nextAttemptAtMs: T0,
+            reason: "5xx",
+          },
+          { deliveryId: second!, state: "released" },
+          { deliveryId: first!, state: "delivered", attempts: 2 },
+          { deliveryId: second!, state: "stopped", attempts: 0, stage: "limits", reason: "too big" },
+          { deliveryId: first!, state: "released", nextAttemptAtMs: T0 + 5 },
+        ],
+        T0 + 1,
+      );
+      const entries = await store.listDeliveries({});
+      expect(entries.map((e) => [e.deliveryId, e.state, e.attempts, e.lastStatus, e.reason])).toEqual([
+        [second, "stopped", 0, null, "too big"],
+        [first, "delivered", 2, 503, null],
+      ]);
+      expect([await store.eventBody(first!), await store.eventBody(second!)]).toEqual([null, null]);
+      expect(await store.nextWakeMs("cio")).toBeNull();
+    });
+
+    it("names the first unknown delivery in input order and applies nothing of any run", async () => {
+      const { store } = open();
+      const [first, second] = await claimIds(store, 2);
+      const settling = store.settle(
+        [
+          { deliveryId: first!, state: "delivered", attempts: 1 },
+          { deliveryId: first!, state: "released" },
+          { deliveryId: second!, state: "released" },
+          { deliveryId: 9_000_001, state: "delivered", attempts: 1 },
+          { deliveryId: 9_000_000, state: "released" },
+        ],
+        T0 + 1,
+      );
+      await expect(settling).rejects.toMatchObject({
+        code: "ER_STORE_UNKNOWN_DELIVERY",
+        message: expect.stringContaining("delivery 9000001 does not exist"),
+      });
+      const entries = await store.listDeliveries({});
+      expect(entries.map((e) => [e.state, e.updatedAtMs])).toEqual([
+        ["queued", T0],
+        ["queued", T0],
+      ]);
+      expect(await store.eventBody(first!)).toBe(event("m0").body);
+      // Still leased by the claim: the rolled-back release did not clear the lease.
+      expect(await store.claim("cio", { limit: 10, nowMs: T0 + 999, leaseMs: 1000 })).toEqual([]);
+    });
+
+    it("leases exactly the claimed deliveries, skipping ones not ready between them", async () => {
+      const { store } = open();
+      const ids = await claimIds(store, 6);
+      // Put the 2nd back due later and the 4th back now: both lie among the next claim's ids.
+      await store.settle(
+        [
+          { deliveryId: ids[1]!, state: "released", nextAttemptAtMs: T0 + 50_000 },
+          { deliveryId: ids[3]!, state: "released" },
+          { deliveryId: ids[0]!, state: "released" },
+          { deliveryId: ids[2]!, state: "released" },
+        ],
+        T0 + 1,
+      );
+      const claimed = await store.claim("cio", { limit: 2, nowMs: T0 + 2, leaseMs: 1000 });
+      expect(claimed.map((d) => d.deliveryId)).toEqual([ids[0], ids[2]]);
+      const next = await store.claim("cio", { limit: 10, nowMs: T0 + 3, leaseMs: 1000 });
+      expect(next.map((d) => d.deliveryId)).toEqual([ids[3]]);
+      // ids[4] and ids[5] are still leased by the first claim until T0 + 1000.
+      const later = await store.claim("cio", { limit: 10, nowMs: T0 + 1000, leaseMs: 1000 });
+      expect(later.map((d) => d.deliveryId)).toEqual([ids[4], ids[5]]);
+    });
+  });
+
   describe("query plans", () => {
     /** EXPLAIN QUERY PLAN details of a statement, on a migrated database. */
     function plan(statement: string, params: Record<string, unknown> = {}): string {
@@ -166,12 +252,26 @@ describe("SQLite store", () => {
       }[];
       return rows.map((row) => row.detail).join(" | ");
     }
-    const any = { destination: "cio", nowMs: 1, limit: 1, olderThanMs: 1, chunk: 1, eventSeq: 1 };
+    const any = { destination: "cio", nowMs: 1, limit: 1, olderThanMs: 1, chunk: 1 };
+    const json = { outcomes: "[]", ids: "[]", eventSeqs: "[]" };
 
     it("claims with a range scan of the waiting index, in id order, without sorting", () => {
       const detail = plan(sql.SQL_SELECT_READY, any);
       expect(detail).toMatch(/SEARCH d USING INDEX deliveries_waiting \(destination=\?\)/);
       expect(detail).not.toMatch(/TEMP B-TREE/);
+      expect(plan(sql.SQL_LEASE_CLAIMED, { ...any, lastId: 1, leaseUntilMs: 2 })).toBe(
+        "SEARCH deliveries USING INDEX deliveries_waiting (destination=? AND id<?)",
+      );
+    });
+
+    it("settles a batch with one rowid lookup per outcome, never a scan of the log", () => {
+      const perOutcome =
+        "SCAN json_each VIRTUAL TABLE INDEX 1: | SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)";
+      expect(plan(sql.SQL_RECORD_OUTCOMES, { ...any, ...json })).toBe(perOutcome);
+      const delivered = { ...any, ...json, attempts: 1, status: 200 };
+      expect(plan(sql.SQL_RECORD_DELIVERED, delivered)).toBe(perOutcome.replace("json_each", "j"));
+      expect(plan(sql.SQL_RELEASE_MANY, { ...any, ...json })).toBe(perOutcome);
+      expect(plan(sql.SQL_FIRST_UNKNOWN_DELIVERY, json)).toMatch(/INTEGER PRIMARY KEY \(rowid=\?\)/);
     });
 
     it("visits only waiting rows for wake-up times, stats and lease clearing", () => {
@@ -185,7 +285,9 @@ describe("SQLite store", () => {
     });
 
     it("finds bodies, dead letters, messageIds and old dedupe keys by index", () => {
-      expect(plan(sql.SQL_DROP_UNNEEDED_BODY, any)).toMatch(/deliveries_event/);
+      const bodies = plan(sql.SQL_DROP_UNNEEDED_BODIES, json);
+      expect(bodies).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+      expect(bodies).toMatch(/SEARCH deliveries USING INDEX deliveries_event \(event_seq=\?\)/);
       expect(plan(sql.sqlListDeliveries([sql.LOG_WHERE.state]), { ...any, state: "failed" })).toMatch(
         /deliveries_state \(state=\?\)/,
       );

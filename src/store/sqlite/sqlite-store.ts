@@ -114,6 +114,8 @@ class SqliteStoreImpl implements SqliteStore {
   private readonly groupCommit: GroupCommit<EnqueueEvent, EnqueueResult>;
   private readonly statements;
   private readonly writer: ReturnType<typeof startWriterThread>;
+  /** One transaction wrapper for every write: better-sqlite3 builds four functions per `transaction()`. */
+  private readonly inImmediateTransaction: (work: () => unknown) => unknown;
 
   readonly path: string;
 
@@ -130,11 +132,18 @@ class SqliteStoreImpl implements SqliteStore {
     this.path = path;
     this.statements = {
       selectReady: db.prepare<Record<string, number | string>, ClaimedDelivery>(sql.SQL_SELECT_READY),
-      setLease: db.prepare(sql.SQL_SET_LEASE),
-      recordOutcome: db.prepare<Record<string, unknown>, { eventSeq: number }>(sql.SQL_RECORD_OUTCOME),
-      release: db.prepare<Record<string, unknown>, { eventSeq: number }>(sql.SQL_RELEASE),
-      deliveryExists: db.prepare(sql.SQL_DELIVERY_EXISTS),
-      dropUnneededBody: db.prepare(sql.SQL_DROP_UNNEEDED_BODY),
+      leaseClaimed: db.prepare(sql.SQL_LEASE_CLAIMED),
+      recordOutcomes: db
+        .prepare<{ outcomes: string; nowMs: number }, number>(sql.SQL_RECORD_OUTCOMES)
+        .pluck(),
+      recordDelivered: db
+        .prepare<{ ids: string; attempts: number; status: number | null; nowMs: number }, number>(
+          sql.SQL_RECORD_DELIVERED,
+        )
+        .pluck(),
+      releaseMany: db.prepare<{ outcomes: string; nowMs: number }>(sql.SQL_RELEASE_MANY),
+      firstUnknownDelivery: db.prepare<{ ids: string }, number>(sql.SQL_FIRST_UNKNOWN_DELIVERY).pluck(),
+      dropUnneededBodies: db.prepare<{ eventSeqs: string }>(sql.SQL_DROP_UNNEEDED_BODIES),
       nextWake: db.prepare<Record<string, string>, number | null>(sql.SQL_NEXT_WAKE).pluck(),
       queueStats: db.prepare<
         [],
@@ -145,6 +154,7 @@ class SqliteStoreImpl implements SqliteStore {
       setDestinationState: db.prepare(sql.SQL_SET_DESTINATION_STATE),
       pruneDedupeChunk: db.prepare(sql.SQL_PRUNE_DEDUPE_CHUNK),
     };
+    this.inImmediateTransaction = db.transaction((work: () => unknown) => work()).immediate;
     this.writer = startWriterThread({ path, synchronous, busyTimeoutMs, dedupeWindowMs });
     this.groupCommit = new GroupCommit(async (calls) => {
       try {
@@ -174,8 +184,10 @@ class SqliteStoreImpl implements SqliteStore {
     const { limit, nowMs, leaseMs } = options;
     return this.write("claim", () => {
       const claimed = this.statements.selectReady.all({ destination, nowMs, limit });
-      for (const delivery of claimed) {
-        this.statements.setLease.run({ id: delivery.deliveryId, leaseUntilMs: nowMs + leaseMs });
+      const last = claimed[claimed.length - 1];
+      if (last !== undefined) {
+        const leaseUntilMs = nowMs + leaseMs;
+        this.statements.leaseClaimed.run({ destination, nowMs, leaseUntilMs, lastId: last.deliveryId });
       }
       return claimed;
     });
@@ -185,28 +197,11 @@ class SqliteStoreImpl implements SqliteStore {
     this.assertOpen();
     validateOutcomes(outcomes, nowMs);
     this.write("settle", () => {
-      const settledEvents = new Set<number>();
-      for (const outcome of outcomes) {
-        const changed =
-          outcome.state === "released"
-            ? this.statements.release.get({
-                id: outcome.deliveryId,
-                nextAttemptAtMs: outcome.nextAttemptAtMs ?? null,
-                nowMs,
-              })
-            : this.statements.recordOutcome.get(outcomeParams(outcome, nowMs));
-        if (changed === undefined) {
-          if (this.statements.deliveryExists.get(outcome.deliveryId) === undefined) {
-            throw new StoreError(
-              "ER_STORE_UNKNOWN_DELIVERY",
-              `delivery ${outcome.deliveryId} does not exist`,
-            );
-          }
-        } else if (outcome.state !== "released") {
-          settledEvents.add(changed.eventSeq);
-        }
+      const settledEventSeqs: number[] = [];
+      for (const run of distinctIdRuns(outcomes)) this.settleRun(run, nowMs, settledEventSeqs);
+      if (settledEventSeqs.length > 0) {
+        this.statements.dropUnneededBodies.run({ eventSeqs: JSON.stringify(settledEventSeqs) });
       }
-      for (const eventSeq of settledEvents) this.statements.dropUnneededBody.run({ eventSeq });
     });
   }
 
@@ -304,10 +299,64 @@ class SqliteStoreImpl implements SqliteStore {
     };
   }
 
+  /**
+   * Apply outcomes whose delivery ids are distinct, in two set-based statements, and append the event
+   * of every delivery that reached a terminal state or `retrying` to `settledEventSeqs`. Distinct ids
+   * make the order of the outcomes irrelevant within the run. When fewer deliveries changed than
+   * outcomes were given, either some were already terminal (ignored) or some id is unknown: the
+   * latter throws, and the caller's transaction rolls every change back.
+   */
+  private settleRun(run: readonly DeliveryOutcome[], nowMs: number, settledEventSeqs: number[]): void {
+    // Delivered outcomes, the bulk of a drain, grouped by their only varying fields: a worker's batch
+    // usually makes one group, recorded from a plain array of ids.
+    const delivered = new Map<string, { attempts: number; status: number | null; ids: number[] }>();
+    const recorded: unknown[][] = [];
+    const released: unknown[][] = [];
+    for (const outcome of run) {
+      if (outcome.state === "delivered") {
+        const status = outcome.status ?? null;
+        const key = `${outcome.attempts}/${status}`;
+        const group = delivered.get(key);
+        if (group === undefined)
+          delivered.set(key, { attempts: outcome.attempts, status, ids: [outcome.deliveryId] });
+        else group.ids.push(outcome.deliveryId);
+      } else if (outcome.state === "released") {
+        released.push([outcome.deliveryId, outcome.nextAttemptAtMs ?? null]);
+      } else {
+        recorded.push(outcomeRow(outcome));
+      }
+    }
+    let changed = 0;
+    for (const { attempts, status, ids } of delivered.values()) {
+      const eventSeqs = this.statements.recordDelivered.all({
+        ids: JSON.stringify(ids),
+        attempts,
+        status,
+        nowMs,
+      });
+      changed += eventSeqs.length;
+      for (const eventSeq of eventSeqs) settledEventSeqs.push(eventSeq);
+    }
+    if (recorded.length > 0) {
+      const eventSeqs = this.statements.recordOutcomes.all({ outcomes: JSON.stringify(recorded), nowMs });
+      changed += eventSeqs.length;
+      for (const eventSeq of eventSeqs) settledEventSeqs.push(eventSeq);
+    }
+    if (released.length > 0) {
+      changed += this.statements.releaseMany.run({ outcomes: JSON.stringify(released), nowMs }).changes;
+    }
+    if (changed === run.length) return;
+    const ids = JSON.stringify(run.map((outcome) => outcome.deliveryId));
+    const unknown = this.statements.firstUnknownDelivery.get({ ids });
+    if (unknown !== undefined) {
+      throw new StoreError("ER_STORE_UNKNOWN_DELIVERY", `delivery ${unknown} does not exist`);
+    }
+  }
+
   /** Run `work` in an IMMEDIATE transaction; engine errors become ER_STORE_WRITE_FAILED. */
   private write<T>(operation: string, work: () => T): T {
     try {
-      return this.db.transaction(work).immediate();
+      return this.inImmediateTransaction(work) as T;
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw writeFailed(`${operation} failed`, error);
@@ -321,19 +370,40 @@ class SqliteStoreImpl implements SqliteStore {
   }
 }
 
-function outcomeParams(outcome: Exclude<DeliveryOutcome, { state: "released" }>, nowMs: number) {
+/** One element of `SQL_RECORD_OUTCOMES`'s JSON array; fields an outcome's state does not have are null. */
+function outcomeRow(outcome: Exclude<DeliveryOutcome, { state: "released" }>): unknown[] {
   const failure = outcome.state === "failed" || outcome.state === "stopped";
-  return {
-    id: outcome.deliveryId,
-    state: outcome.state,
-    stage: failure ? outcome.stage : null,
-    reason: outcome.state === "delivered" ? null : outcome.reason,
-    field: failure ? (outcome.field ?? null) : null,
-    attempts: outcome.attempts,
-    status: outcome.status ?? null,
-    nextAttemptAtMs: outcome.state === "retrying" ? outcome.nextAttemptAtMs : null,
-    nowMs,
-  };
+  return [
+    outcome.deliveryId,
+    outcome.state,
+    failure ? outcome.stage : null,
+    outcome.state === "delivered" ? null : outcome.reason,
+    failure ? (outcome.field ?? null) : null,
+    outcome.attempts,
+    outcome.status ?? null,
+    outcome.state === "retrying" ? outcome.nextAttemptAtMs : null,
+  ];
+}
+
+/**
+ * Split outcomes into consecutive runs whose delivery ids are distinct, in input order. A call that
+ * names a delivery twice (e.g. `retrying` then `delivered`) must apply the two in order, which one
+ * set-based statement cannot promise; callers rarely do it, so the usual call is a single run.
+ */
+function distinctIdRuns(outcomes: readonly DeliveryOutcome[]): (readonly DeliveryOutcome[])[] {
+  const runs: (readonly DeliveryOutcome[])[] = [];
+  let ids = new Set<number>();
+  let start = 0;
+  outcomes.forEach((outcome, index) => {
+    if (ids.has(outcome.deliveryId)) {
+      runs.push(outcomes.slice(start, index));
+      ids = new Set();
+      start = index;
+    }
+    ids.add(outcome.deliveryId);
+  });
+  if (start < outcomes.length) runs.push(start === 0 ? outcomes : outcomes.slice(start));
+  return runs;
 }
 
 /** SQLite's messages name tables and constraints, not bound values, so the code is safe to surface. */

@@ -36,39 +36,81 @@ export const SQL_SELECT_READY = `
   ORDER BY d.id
   LIMIT @limit`;
 
-export const SQL_SET_LEASE = "UPDATE deliveries SET lease_until_ms = @leaseUntilMs WHERE id = @id";
+/**
+ * Leases what `SQL_SELECT_READY` just returned, in one statement: the same predicate bounded by the
+ * highest id claimed. Run in the claim's transaction, right after the SELECT, it matches exactly the
+ * claimed rows: the SELECT took the lowest-id ready rows, so every ready row up to its last id is one
+ * of them (each delivery has its event: the foreign key guarantees the join drops none).
+ */
+export const SQL_LEASE_CLAIMED = `
+  UPDATE deliveries SET lease_until_ms = @leaseUntilMs
+  WHERE destination = @destination AND ${WAITING} AND id <= @lastId
+    AND next_attempt_at_ms <= @nowMs AND lease_until_ms <= @nowMs`;
 
 /** Only waiting rows carry a lease (settle clears it), so the partial index finds them all. */
 export const SQL_CLEAR_LEASES = `UPDATE deliveries SET lease_until_ms = 0 WHERE ${WAITING} AND lease_until_ms <> 0`;
 
 /**
- * Terminal outcomes and `retrying`. The `WAITING` guard makes an outcome for an already terminal
- * delivery a no-op; RETURNING tells the caller whether a row changed and which event it belongs to.
+ * Terminal outcomes and `retrying`, a batch at a time: `@outcomes` is a JSON array of
+ * `[deliveryId, state, stage, reason, field, attempts, status, nextAttemptAtMs]` with distinct ids
+ * (UPDATE ... FROM applies one unspecified source row when several match, so the caller splits
+ * repeated ids into separate batches). The waiting guard makes an outcome for an already terminal
+ * delivery a no-op; RETURNING yields one event_seq per delivery that changed. The unary `+` keeps
+ * SQLite from driving the update from an index on `state` (a scan of every waiting or delivered
+ * row): the plan must be one rowid lookup per outcome.
  */
-export const SQL_RECORD_OUTCOME = `
+export const SQL_RECORD_OUTCOMES = `
   UPDATE deliveries SET
-    state = @state, stage = @stage, reason = @reason, field = @field, attempts = @attempts,
+    state = o.state, stage = o.stage, reason = o.reason, field = o.field, attempts = o.attempts,
+    last_status = COALESCE(o.status, last_status),
+    next_attempt_at_ms = COALESCE(o.nextAttemptAtMs, next_attempt_at_ms),
+    first_attempt_at_ms = COALESCE(first_attempt_at_ms, CASE WHEN o.attempts > 0 THEN @nowMs END),
+    lease_until_ms = 0, updated_at_ms = @nowMs
+  FROM (
+    SELECT value ->> 0 AS id, value ->> 1 AS state, value ->> 2 AS stage, value ->> 3 AS reason,
+           value ->> 4 AS field, value ->> 5 AS attempts, value ->> 6 AS status,
+           value ->> 7 AS nextAttemptAtMs
+    FROM json_each(@outcomes)
+  ) AS o
+  WHERE deliveries.id = o.id AND +deliveries.${WAITING}
+  RETURNING event_seq`;
+
+/**
+ * The hot path of `SQL_RECORD_OUTCOMES`: `delivered` outcomes that share `@attempts` and `@status`,
+ * their distinct ids in the JSON array `@ids`. Same effect, without extracting eight JSON fields per row.
+ */
+export const SQL_RECORD_DELIVERED = `
+  UPDATE deliveries SET
+    state = 'delivered', stage = NULL, reason = NULL, field = NULL, attempts = @attempts,
     last_status = COALESCE(@status, last_status),
-    next_attempt_at_ms = COALESCE(@nextAttemptAtMs, next_attempt_at_ms),
     first_attempt_at_ms = COALESCE(first_attempt_at_ms, CASE WHEN @attempts > 0 THEN @nowMs END),
     lease_until_ms = 0, updated_at_ms = @nowMs
-  WHERE id = @id AND ${WAITING}
-  RETURNING event_seq AS eventSeq`;
+  FROM json_each(@ids) AS j
+  WHERE deliveries.id = j.value AND +deliveries.${WAITING}
+  RETURNING event_seq`;
 
-export const SQL_RELEASE = `
+/**
+ * `released` outcomes, a batch at a time: `@outcomes` is a JSON array of `[deliveryId, nextAttemptAtMs]`
+ * with distinct ids; `+` as in `SQL_RECORD_OUTCOMES`.
+ */
+export const SQL_RELEASE_MANY = `
   UPDATE deliveries SET
-    lease_until_ms = 0, next_attempt_at_ms = COALESCE(@nextAttemptAtMs, next_attempt_at_ms),
+    lease_until_ms = 0, next_attempt_at_ms = COALESCE(o.nextAttemptAtMs, next_attempt_at_ms),
     updated_at_ms = @nowMs
-  WHERE id = @id AND ${WAITING}
-  RETURNING event_seq AS eventSeq`;
+  FROM (SELECT value ->> 0 AS id, value ->> 1 AS nextAttemptAtMs FROM json_each(@outcomes)) AS o
+  WHERE deliveries.id = o.id AND +deliveries.${WAITING}`;
 
-export const SQL_DELIVERY_EXISTS = "SELECT 1 FROM deliveries WHERE id = ?";
+/** The first id of the JSON array `@ids`, in array order, that names no delivery. */
+export const SQL_FIRST_UNKNOWN_DELIVERY = `
+  SELECT j.value FROM json_each(@ids) AS j
+  WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE id = j.value)
+  ORDER BY j.key LIMIT 1`;
 
-/** Failed keeps the body: a dead letter is replayed from it. */
-export const SQL_DROP_UNNEEDED_BODY = `
+/** Failed keeps the body: a dead letter is replayed from it. `@eventSeqs` is a JSON array of event seqs. */
+export const SQL_DROP_UNNEEDED_BODIES = `
   UPDATE events SET body = NULL
-  WHERE seq = @eventSeq AND body IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM deliveries WHERE event_seq = @eventSeq AND state IN ('queued', 'retrying', 'failed'))`;
+  WHERE seq IN (SELECT value FROM json_each(@eventSeqs)) AND body IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM deliveries WHERE event_seq = events.seq AND state IN ('queued', 'retrying', 'failed'))`;
 
 export const SQL_NEXT_WAKE = `
   SELECT MIN(MAX(next_attempt_at_ms, lease_until_ms)) FROM deliveries
