@@ -118,7 +118,7 @@ destinations:
       traits: [email, first_name]
       properties: [plan]
 
-Try it without a Customer.io workspace: run "npx sluice sandbox" and set settings.trackUrl to the URL it prints.`;
+Try it without a Customer.io workspace: run "npm run sluice -- sandbox" and set settings.trackUrl to the URL it prints.`;
 
 /**
  * Start Sluice: open the store, start one delivery lane per destination and the ingest API.

@@ -99,7 +99,7 @@ describe("sluice start without a configuration", () => {
       "type: customerio",
       "apiKey: ${CIO_API_KEY}",
       "SLUICE_CONFIG=sluice.yaml",
-      "npx sluice sandbox",
+      "npm run sluice -- sandbox",
       "trackUrl",
     ]) {
       expect(guide?.msg).toContain(needed);
