@@ -15,8 +15,6 @@ export interface ParseContext {
   newMessageId: () => string;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Turn a parsed request body into stored events. For a single-event route the route sets `type`;
  * for `/v1/batch` each item carries its own, and the batch's `context`/`integrations` apply to every
@@ -42,7 +40,12 @@ export function parseIngestBody(
     ];
   }
   const record = body as Record<string, unknown>;
-  if (route !== "batch") return [parseOne({ ...record, type: route }, null, "", ctx)];
+  if (route !== "batch") {
+    // The body was parsed for this request alone, so set the type in place: spreading it into a new
+    // object with `type` last makes validation ~6x slower (V8 shapes), the hottest cost of ingest.
+    record["type"] = route;
+    return [parseOne(record, null, "", ctx)];
+  }
   const batch = record["batch"];
   if (!Array.isArray(batch)) {
     return [
@@ -72,7 +75,7 @@ function parseOne(raw: unknown, index: number | null, path: string, ctx: ParseCo
   if (!parsed.ok) return { ok: false, index, status: 400, error: parsed.error };
   const event = toStored(parsed.event, ctx);
   const bytes = JSON.stringify(event);
-  if (encoder.encode(bytes).length > INGEST_LIMITS.maxEventBytes) {
+  if (Buffer.byteLength(bytes) > INGEST_LIMITS.maxEventBytes) {
     return {
       ok: false,
       index,
@@ -88,15 +91,12 @@ function parseOne(raw: unknown, index: number | null, path: string, ctx: ParseCo
 }
 
 function toStored(event: SegmentEvent, ctx: ParseContext): StoredEvent {
-  const {
-    writeKey: _writeKey,
-    receivedAt: _clientReceivedAt,
-    ...rest
-  } = event as SegmentEvent & {
-    writeKey?: unknown;
-    receivedAt?: unknown;
-  };
-  return { ...rest, messageId: event.messageId ?? ctx.newMessageId(), receivedAt: ctx.receivedAt };
+  // zod returned a fresh object: finish it in place. `delete` only when needed (it slows the object).
+  const stored = event as SegmentEvent & { writeKey?: unknown; receivedAt?: unknown; messageId: string };
+  if (stored.writeKey !== undefined) delete stored.writeKey;
+  stored.messageId = event.messageId ?? ctx.newMessageId();
+  stored.receivedAt = ctx.receivedAt;
+  return stored as StoredEvent;
 }
 
 function mergeShared(
