@@ -168,6 +168,19 @@ describe("delivery to Customer.io (strict simulator)", () => {
     expect([...pipeline.sim.state.eventIds]).toEqual(["m-auth"]);
   });
 
+  it("aborts a hung request after the shutdown grace period, and redelivers it after restart", async () => {
+    pipeline = await startPipeline({ worker: { shutdownGraceMs: 200 } });
+    pipeline.sim.enqueueFaults({ kind: "timeout" });
+    await pipeline.post("/v1/track", { userId: "u1", event: "Signed Up", messageId: "m-hung" });
+    await expect.poll(() => pipeline.sim.state.requests.length).toBe(1);
+    const started = Date.now();
+    await pipeline.restart();
+    expect(Date.now() - started).toBeLessThan(3000);
+    const [entry] = await pipeline.settled(1);
+    expect(entry).toMatchObject({ messageId: "m-hung", state: "delivered" });
+    expect([...pipeline.sim.state.eventIds]).toEqual(["m-hung"]);
+  });
+
   it("packs many events into few requests, each within 500,000 bytes", async () => {
     pipeline = await startPipeline({ worker: { lingerMs: 200 } });
     const batch = Array.from({ length: 1500 }, (_, n) => ({

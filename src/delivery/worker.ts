@@ -28,6 +28,8 @@ export interface WorkerOptions {
   /** How often an idle lane re-checks the store (retries that came due). Default 1000 ms. */
   idlePollMs: number;
   backoff: BackoffPolicy;
+  /** On stop, how long requests in flight may finish before they are aborted. Default 15,000 ms. */
+  shutdownGraceMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -40,6 +42,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   maxBatchBytes: 500_000,
   idlePollMs: 1000,
   backoff: DEFAULT_BACKOFF,
+  shutdownGraceMs: 15_000,
 };
 
 export interface WorkerDeps {
@@ -98,8 +101,8 @@ export class DestinationWorker {
     this.#wake?.();
   }
 
-  /** Stop claiming, wait for requests in flight (at most `graceMs`), and return. */
-  async stop(graceMs = 15_000): Promise<void> {
+  /** Stop claiming, wait for requests in flight (at most `shutdownGraceMs`), and return. */
+  async stop(graceMs = this.#options.shutdownGraceMs): Promise<void> {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
@@ -109,9 +112,14 @@ export class DestinationWorker {
     const grace = new Promise<void>((resolve) => {
       graceTimer = setTimeout(resolve, graceMs);
     });
-    await Promise.race([Promise.allSettled([...this.#pending]), grace]);
+    const settled = await Promise.race([
+      Promise.allSettled([...this.#pending]).then(() => true),
+      grace.then(() => false),
+    ]);
     clearTimeout(graceTimer);
-    await this.#deps.service.close();
+    // Past the grace period, abort what is still in flight: those deliveries stay leased and go out
+    // again (under the same event id) after the restart.
+    await (settled ? this.#deps.service.close() : this.#deps.service.destroy());
   }
 
   async #run(): Promise<void> {

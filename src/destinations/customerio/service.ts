@@ -45,8 +45,14 @@ export class HttpService {
     }
   }
 
+  /** Close once requests in flight have finished. */
   async close(): Promise<void> {
     await this.#agent.close();
+  }
+
+  /** Abort requests in flight and close. */
+  async destroy(): Promise<void> {
+    await this.#agent.destroy();
   }
 }
 
