@@ -10,6 +10,7 @@ import { HttpService } from "./destinations/customerio/service.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
 import { LOG } from "./observability/log-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
+import { createMetrics, type SluiceMetrics } from "./observability/metrics.js";
 import type { Store } from "./store/port.js";
 import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
 
@@ -155,12 +156,13 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   await store.migrate();
   logger.info({ event: LOG.dataAtRest, dataDir: env.dataDir, synchronous: env.synchronous }, "store opened");
 
+  const metrics = createMetrics(() => store.queueStats(clock()));
   const workers: DestinationWorker[] = [];
   if (env.deliveryPaused) {
     logger.warn({ event: LOG.deliveryPaused }, "SLUICE_DELIVERY=paused: events are stored but not delivered");
   } else {
     for (const destination of config.destinations) {
-      workers.push(await startWorker(destination, store, logger, clock, options.worker ?? {}));
+      workers.push(await startWorker(destination, { store, logger, clock, metrics }, options.worker ?? {}));
     }
   }
   const destinationNames = config.destinations.map((destination) => destination.name);
@@ -173,6 +175,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     onEnqueued: () => {
       for (const worker of workers) worker.notify();
     },
+    metrics,
   });
   const pruneTimer = setInterval(() => {
     store.pruneDedupe(clock() - 24 * 3_600_000).catch(() => undefined);
@@ -215,11 +218,10 @@ function credentialsFingerprint(destination: CustomerioDestinationConfig): strin
 
 async function startWorker(
   destination: CustomerioDestinationConfig,
-  store: Store,
-  logger: Logger,
-  clock: () => number,
+  shared: { store: Store; logger: Logger; clock: () => number; metrics: SluiceMetrics },
   workerOptions: Partial<WorkerOptions>,
 ): Promise<DestinationWorker> {
+  const { store, logger, clock } = shared;
   const fingerprint = credentialsFingerprint(destination);
   const state = await store.getDestinationState(destination.name);
   let paused = false;
@@ -246,6 +248,7 @@ async function startWorker(
       logger,
       clock,
       random: Math.random,
+      metrics: shared.metrics,
       onUnauthorized: (reason) =>
         store.setDestinationState({
           name: destination.name,

@@ -70,6 +70,9 @@ describe("delivery to Customer.io (strict simulator)", () => {
       "m-ok": ["delivered", null, null],
     });
     expect([...pipeline.sim.state.eventIds]).toEqual(["m-ok"]);
+    const metrics = await (await fetch(`${pipeline.sluice.url}/metrics`)).text();
+    expect(metrics).toContain('sluice_deliveries_total{destination="cio",outcome="stopped"} 3');
+    expect(metrics).not.toContain("Oncology");
   });
 
   it("maps a 207 batch_index error to its event and delivers the rest", async () => {
@@ -111,6 +114,14 @@ describe("delivery to Customer.io (strict simulator)", () => {
     const times = pipeline.sim.state.requests.map((request) => request.atMs);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - started).toBeLessThan(8000);
+    const metrics = await (await fetch(`${pipeline.sluice.url}/metrics`)).text();
+    expect(metrics).toContain('sluice_delivery_rate_limited_total{destination="cio"} 1');
+    expect(metrics).toContain('sluice_delivery_retries_total{destination="cio",cause="429"} 1');
+    expect(metrics).toContain('sluice_deliveries_total{destination="cio",outcome="retrying"} 1');
+    expect(metrics).toContain('sluice_deliveries_total{destination="cio",outcome="delivered"} 1');
+    expect(metrics).toContain(
+      'sluice_delivery_request_duration_seconds_count{destination="cio",status_class="4xx"} 1',
+    );
   });
 
   it.each([

@@ -2,6 +2,7 @@ import type { PackedItem } from "../destinations/customerio/request-builder.js";
 import type { HttpService } from "../destinations/customerio/service.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
+import { type SluiceMetrics, statusClass } from "../observability/metrics.js";
 import type { ClaimedDelivery, DeliveryOutcome, Store } from "../store/port.js";
 import type { CustomerioSink, DeliveryRef } from "./customerio-sink.js";
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF, decideRetry } from "./retry.js";
@@ -54,6 +55,7 @@ export interface WorkerDeps {
   random: () => number;
   /** Called when Customer.io refuses the credentials (the destination is paused). */
   onUnauthorized: (reason: string) => Promise<void>;
+  metrics: SluiceMetrics;
 }
 
 /**
@@ -186,7 +188,13 @@ export class DestinationWorker {
         });
       }
     }
-    if (outcomes.length > 0) await this.#deps.store.settle(outcomes, this.#deps.clock());
+    if (outcomes.length > 0) {
+      await this.#deps.store.settle(outcomes, this.#deps.clock());
+      this.#deps.metrics.deliveries.inc(
+        { destination: this.destination, outcome: "stopped" },
+        outcomes.length,
+      );
+    }
     for (const batch of this.#deps.sink.pack(items, this.#options.maxBatchBytes)) {
       while (this.#inFlight >= this.#options.concurrency && this.#running) await this.#sleep(5, false);
       if (!this.#running || this.#paused) {
@@ -229,6 +237,7 @@ export class DestinationWorker {
     const now = clock();
     const decision = decideRetry(response, now);
     const status = "status" in response ? response.status : undefined;
+    this.#observe(batch, status, now - started);
     const withStatus = status === undefined ? {} : { status };
     logger.debug(
       {
@@ -244,6 +253,7 @@ export class DestinationWorker {
     switch (decision.kind) {
       case "successful":
         this.#consecutiveRateLimits = 0;
+        this.#count("delivered", batch.length);
         await store.settle(
           batch.map((item) => ({
             deliveryId: item.tag.deliveryId,
@@ -285,12 +295,15 @@ export class DestinationWorker {
           },
           "Customer.io rejected some items of a batch (207)",
         );
+        this.#count("delivered", batch.length - failed.size);
+        this.#count("failed", failed.size);
         await store.settle(outcomes, now);
         return;
       }
       case "split": {
         if (batch.length === 1) {
           const item = batch[0]!;
+          this.#count("failed", 1);
           await store.settle(
             [
               {
@@ -324,7 +337,9 @@ export class DestinationWorker {
         await this.#release(batch);
         return;
       case "retry": {
+        this.#deps.metrics.retries.inc({ destination: this.destination, cause: retryCause(status) });
         if (decision.rateLimited) {
+          this.#deps.metrics.rateLimited.inc({ destination: this.destination });
           this.#consecutiveRateLimits += 1;
           const pause = backoffDelayMs(
             this.#consecutiveRateLimits,
@@ -366,6 +381,7 @@ export class DestinationWorker {
             ...withStatus,
           };
         });
+        for (const outcome of outcomes) this.#count(outcome.state === "failed" ? "failed" : "retrying", 1);
         logger.warn(
           {
             event: LOG.deliveryRetry,
@@ -380,6 +396,21 @@ export class DestinationWorker {
         return;
       }
     }
+  }
+
+  #count(outcome: "delivered" | "failed" | "retrying", count: number): void {
+    if (count > 0) this.#deps.metrics.deliveries.inc({ destination: this.destination, outcome }, count);
+  }
+
+  #observe(batch: readonly PackedItem<DeliveryRef>[], status: number | undefined, ms: number): void {
+    const { metrics } = this.#deps;
+    const destination = this.destination;
+    metrics.batchItems.observe({ destination }, batch.length);
+    metrics.batchBytes.observe(
+      { destination },
+      batch.reduce((sum, item) => sum + item.bytes + 1, 11),
+    );
+    metrics.requestDuration.observe({ destination, status_class: statusClass(status) }, ms / 1000);
   }
 
   async #release(batch: readonly PackedItem<DeliveryRef>[]): Promise<void> {
@@ -405,6 +436,12 @@ export class DestinationWorker {
       }
     });
   }
+}
+
+function retryCause(status: number | undefined): string {
+  if (status === undefined) return "network";
+  if (status === 429) return "429";
+  return status >= 500 ? "5xx" : "other";
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Secret } from "../contracts/secret.js";
+import { createMetrics, type SluiceMetrics } from "../observability/metrics.js";
 import type { Store } from "../store/port.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { memoryLogger } from "../test-support/silent-logger.js";
@@ -15,6 +16,7 @@ let dir: ReturnType<typeof tempDir>;
 let store: Store;
 let log: ReturnType<typeof memoryLogger>;
 let notified = 0;
+let metrics: SluiceMetrics;
 
 function app() {
   return createIngestApp({
@@ -26,6 +28,7 @@ function app() {
     onEnqueued: () => {
       notified += 1;
     },
+    metrics,
   });
 }
 
@@ -53,6 +56,7 @@ beforeEach(() => {
   store = openSqliteStore({ path: `${dir.path}/sluice.db` });
   log = memoryLogger();
   notified = 0;
+  metrics = createMetrics(() => store.queueStats(NOW));
 });
 
 afterEach(async () => {
@@ -239,6 +243,29 @@ describe("ingest API", () => {
       const response = await post("/v1/identify", { userId: 5, traits: canary });
       expect(JSON.stringify(response.body)).not.toContain(canary);
     });
+  });
+
+  it("serves liveness, readiness and Prometheus metrics without payload values in labels", async () => {
+    const ingest = app();
+    await post("/v1/track", { userId: "CANARY-USER-1", event: "Viewed HIV Test Page", messageId: "m1" });
+    await post("/v1/track", { userId: "CANARY-USER-1", event: "Viewed HIV Test Page", messageId: "m1" });
+    await post("/v1/track", { userId: "CANARY-USER-1", timestamp: "CANARY-TS" });
+    expect((await ingest.inject({ method: "GET", url: "/healthz" })).json()).toEqual({ status: "ok" });
+    expect((await ingest.inject({ method: "GET", url: "/readyz" })).json()).toEqual({ status: "ready" });
+    const response = await ingest.inject({ method: "GET", url: "/metrics" });
+    expect(response.headers["content-type"]).toContain("text/plain");
+    const text = response.body;
+    expect(text).toContain('sluice_ingest_events_total{source="website",outcome="accepted"} 1');
+    expect(text).toContain('sluice_ingest_events_total{source="website",outcome="duplicate"} 1');
+    expect(text).toContain('sluice_ingest_events_total{source="website",outcome="rejected"} 1');
+    expect(text).toContain('sluice_queue_depth{destination="cio",state="queued"} 1');
+    expect(text).toMatch(/sluice_ingest_requests_total\{route="\/v1\/track",status="200"\} 2/);
+    expect(text).toMatch(/sluice_ingest_requests_total\{route="\/v1\/track",status="400"\} 1/);
+    for (const canary of ["CANARY", "HIV", WRITE_KEY]) expect(text).not.toContain(canary);
+    await store.close();
+    const notReady = await ingest.inject({ method: "GET", url: "/readyz" });
+    expect(notReady.statusCode).toBe(503);
+    store = openSqliteStore({ path: `${dir.path}/sluice.db` });
   });
 
   it("answers 503 in the documented error format while shutting down", async () => {

@@ -5,6 +5,7 @@ import type { SourceConfig } from "../contracts/config.js";
 import type { ApiError, ErrorCode } from "../contracts/errors.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
+import type { SluiceMetrics } from "../observability/metrics.js";
 import type { EnqueueEvent, Store } from "../store/port.js";
 import { INGEST_LIMITS } from "./limits.js";
 import { type ParsedItem, parseIngestBody, type SingleRoute } from "./parse-request.js";
@@ -18,6 +19,7 @@ export interface IngestDeps {
   clock: () => number;
   /** Called after events were durably committed (wakes the delivery lanes). */
   onEnqueued: () => void;
+  metrics: SluiceMetrics;
 }
 
 const SINGLE_ROUTES: readonly SingleRoute[] = ["identify", "track", "page", "screen", "group", "alias"];
@@ -102,6 +104,32 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
 
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, "ER_NOT_FOUND", "no such route"));
 
+  const { metrics } = deps;
+  app.addHook("onResponse", (request, reply, done) => {
+    // The matched route pattern, never the raw URL: unknown paths share one label.
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.ingestRequests.inc({ route, status: String(reply.statusCode) });
+    if (route.startsWith("/v1/")) metrics.ingestDuration.observe({ route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  /** Liveness: the process answers. */
+  app.get("/healthz", async () => ({ status: "ok" }));
+  /** Readiness: not shutting down and the store answers a query. */
+  app.get("/readyz", async (_request, reply) => {
+    if (closing) return reply.code(503).send({ status: "not ready", reason: "shutting down" });
+    try {
+      await deps.store.queueStats(deps.clock());
+      return { status: "ready" };
+    } catch {
+      return reply.code(503).send({ status: "not ready", reason: "the store does not answer" });
+    }
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
   const handle = (route: SingleRoute | "batch") => async (request: FastifyRequest, reply: FastifyReply) => {
     const source = authenticate(request, sourcesByKey);
     if (!source) {
@@ -136,9 +164,14 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
       }
     }
     if (accepted.length > 0) {
-      await deps.store.enqueue(accepted);
+      const results = await deps.store.enqueue(accepted);
       deps.onEnqueued();
+      const duplicates = results.filter((result) => result.duplicate).length;
+      if (duplicates > 0) metrics.ingestEvents.inc({ source: source.name, outcome: "duplicate" }, duplicates);
+      metrics.ingestEvents.inc({ source: source.name, outcome: "accepted" }, accepted.length - duplicates);
     }
+    if (rejected.length > 0)
+      metrics.ingestEvents.inc({ source: source.name, outcome: "rejected" }, rejected.length);
     if (rejected.length === 0) return reply.code(200).send({ success: true });
     for (const item of rejected) {
       deps.logger.info(
