@@ -85,6 +85,21 @@ describe("delivery to Customer.io (strict simulator)", () => {
       ],
     });
     const log = await pipeline.settled(3);
+    const health = await (await fetch(`${pipeline.sluice.url}/health/destinations`)).json();
+    expect(health).toEqual({
+      windowHours: 24,
+      destinations: [
+        {
+          destination: "cio",
+          status: "degraded",
+          successRate: 2 / 3,
+          delivered: 2,
+          failed: 1,
+          stopped: 0,
+          paused: null,
+        },
+      ],
+    });
     const bad = log.find((entry) => entry.messageId === "bad-email");
     expect(bad).toMatchObject({
       state: "failed",
@@ -165,6 +180,13 @@ describe("delivery to Customer.io (strict simulator)", () => {
     await expect
       .poll(async () => (await pipeline.sluice.store.getDestinationState("cio"))?.status)
       .toBe("unauthorized");
+    const health = (await (await fetch(`${pipeline.sluice.url}/health/destinations`)).json()) as {
+      destinations: { status: string; paused: { reason: string } | null }[];
+    };
+    expect(health.destinations[0]).toMatchObject({
+      status: "no_data",
+      paused: { reason: "credentials refused (401): check siteId and apiKey" },
+    });
     const [waiting] = await pipeline.sluice.store.listDeliveries({});
     expect(waiting).toMatchObject({ state: "queued", attempts: 0 });
     // Same credentials after a restart: still paused, nothing sent.

@@ -3,6 +3,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { SourceConfig } from "../contracts/config.js";
 import type { ApiError, ErrorCode } from "../contracts/errors.js";
+import { classifyHealth, HEALTH_WINDOW_MS } from "../delivery/health.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { SluiceMetrics } from "../observability/metrics.js";
@@ -124,6 +125,22 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     } catch {
       return reply.code(503).send({ status: "not ready", reason: "the store does not answer" });
     }
+  });
+  /** Per-destination health over the last 24 h, and whether a destination is paused. */
+  app.get("/health/destinations", async () => {
+    const now = deps.clock();
+    const counts = await deps.store.outcomeCounts(now - HEALTH_WINDOW_MS);
+    const byName = new Map(counts.map((entry) => [entry.destination, entry]));
+    const destinations = await Promise.all(
+      deps.destinations().map(async (name) => {
+        const state = await deps.store.getDestinationState(name);
+        return {
+          ...classifyHealth(name, byName.get(name)),
+          paused: state?.status === "unauthorized" ? { reason: state.reason } : null,
+        };
+      }),
+    );
+    return { windowHours: HEALTH_WINDOW_MS / 3_600_000, destinations };
   });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", metrics.registry.contentType);

@@ -114,6 +114,14 @@ export interface QueueStats {
   oldestAgeMs: number | null;
 }
 
+/** Terminal outcomes recorded for a destination since a point in time (for health). */
+export interface OutcomeCounts {
+  destination: string;
+  delivered: number;
+  failed: number;
+  stopped: number;
+}
+
 /** Persistent status of a destination, e.g. paused on 401/403 until its credentials change. */
 export interface DestinationState {
   name: string;
@@ -165,6 +173,11 @@ export interface Store {
    * a destination with nothing waiting is absent (callers fill zeros for configured destinations).
    */
   queueStats(nowMs: number): Promise<QueueStats[]>;
+  /**
+   * Deliveries that reached delivered, failed or stopped at or after `sinceMs` (by their last update),
+   * per destination that has any, sorted by name.
+   */
+  outcomeCounts(sinceMs: number): Promise<OutcomeCounts[]>;
   /**
    * The body of a delivery's event, or null once it was deleted (see `settle`) or when the delivery
    * does not exist. Dead-letter replay reads failed deliveries' bodies through it.

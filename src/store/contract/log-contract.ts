@@ -61,6 +61,55 @@ export function describeLogContract(current: CurrentStore): void {
     });
   });
 
+  describe("outcomeCounts", () => {
+    it("counts terminal outcomes per destination since a time, by their last update", async () => {
+      expect(await current().outcomeCounts(T0)).toEqual([]);
+      await current().enqueue(
+        ["m1", "m2", "m3", "m4", "m5"].map((id) => event(id, { destinations: ["a", "b"] })),
+      );
+      const claimedA = await claimAll(current(), "a", T0 + 1);
+      const claimedB = await claimAll(current(), "b", T0 + 1);
+      const [a1, a2, a3, a4] = claimedA;
+      await current().settle(
+        [
+          { deliveryId: a1!.deliveryId, state: "delivered", attempts: 1 },
+          { deliveryId: a2!.deliveryId, state: "delivered", attempts: 1 },
+          { deliveryId: a3!.deliveryId, state: "failed", stage: "delivery", reason: "x", attempts: 1 },
+          {
+            deliveryId: a4!.deliveryId,
+            state: "retrying",
+            nextAttemptAtMs: T0 + 9000,
+            reason: "x",
+            attempts: 1,
+          },
+        ],
+        T0 + 100,
+      );
+      await current().settle(
+        [
+          {
+            deliveryId: claimedB[0]!.deliveryId,
+            state: "stopped",
+            stage: "allowlist",
+            reason: "x",
+            attempts: 0,
+          },
+          { deliveryId: claimedB[1]!.deliveryId, state: "delivered", attempts: 1 },
+        ],
+        T0 + 200,
+      );
+      expect(await current().outcomeCounts(T0)).toEqual([
+        { destination: "a", delivered: 2, failed: 1, stopped: 0 },
+        { destination: "b", delivered: 1, failed: 0, stopped: 1 },
+      ]);
+      // Only what settled at or after the cut-off.
+      expect(await current().outcomeCounts(T0 + 200)).toEqual([
+        { destination: "b", delivered: 1, failed: 0, stopped: 1 },
+      ]);
+      expect(await current().outcomeCounts(T0 + 201)).toEqual([]);
+    });
+  });
+
   describe("queueStats", () => {
     it("counts waiting and retrying deliveries per destination, with the oldest's age", async () => {
       expect(await current().queueStats(T0)).toEqual([]);

@@ -76,6 +76,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: "outcome counts for destination health",
+    sql: `
+      -- Health counts the last 24 h of terminal outcomes per destination: a range scan, not the log.
+      CREATE INDEX deliveries_settled ON deliveries (updated_at_ms, destination, state)
+        WHERE state IN ('delivered', 'failed', 'stopped');
+    `,
+  },
 ];
 
 /**

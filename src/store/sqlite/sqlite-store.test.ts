@@ -132,7 +132,10 @@ describe("SQLite store", () => {
     await store.close();
     openSqliteStore({ path }).close();
     const rows = rawConnection(path).prepare("SELECT version, name FROM schema_migrations").all();
-    expect(rows).toEqual([{ version: 1, name: "events, deliveries, dedupe, destination_state" }]);
+    expect(rows).toEqual([
+      { version: 1, name: "events, deliveries, dedupe, destination_state" },
+      { version: 2, name: "outcome counts for destination health" },
+    ]);
   });
 
   it("refuses a database migrated by a newer version", async () => {
@@ -272,6 +275,12 @@ describe("SQLite store", () => {
       expect(plan(sql.SQL_RECORD_DELIVERED, delivered)).toBe(perOutcome.replace("json_each", "j"));
       expect(plan(sql.SQL_RELEASE_MANY, { ...any, ...json })).toBe(perOutcome);
       expect(plan(sql.SQL_FIRST_UNKNOWN_DELIVERY, json)).toMatch(/INTEGER PRIMARY KEY \(rowid=\?\)/);
+    });
+
+    it("counts health outcomes from a range of the settled-rows index", () => {
+      expect(plan(sql.SQL_OUTCOME_COUNTS, { sinceMs: 0 })).toMatch(
+        /SEARCH deliveries USING (COVERING )?INDEX deliveries_settled \(updated_at_ms>\?\)/,
+      );
     });
 
     it("visits only waiting rows for wake-up times, stats and lease clearing", () => {

@@ -10,6 +10,7 @@ import type {
   DestinationState,
   EnqueueEvent,
   EnqueueResult,
+  OutcomeCounts,
   QueueStats,
   Store,
 } from "../port.js";
@@ -145,6 +146,7 @@ class SqliteStoreImpl implements SqliteStore {
       firstUnknownDelivery: db.prepare<{ ids: string }, number>(sql.SQL_FIRST_UNKNOWN_DELIVERY).pluck(),
       dropUnneededBodies: db.prepare<{ eventSeqs: string }>(sql.SQL_DROP_UNNEEDED_BODIES),
       nextWake: db.prepare<Record<string, string>, number | null>(sql.SQL_NEXT_WAKE).pluck(),
+      outcomeCounts: db.prepare<{ sinceMs: number }, OutcomeCounts>(sql.SQL_OUTCOME_COUNTS),
       queueStats: db.prepare<
         [],
         { destination: string; waiting: number; retrying: number; oldestCreatedAtMs: number }
@@ -236,6 +238,12 @@ class SqliteStoreImpl implements SqliteStore {
       retrying: row.retrying,
       oldestAgeMs: Math.max(0, nowMs - row.oldestCreatedAtMs),
     }));
+  }
+
+  async outcomeCounts(sinceMs: number): Promise<OutcomeCounts[]> {
+    this.assertOpen();
+    requireEpochMs(sinceMs, "sinceMs");
+    return this.statements.outcomeCounts.all({ sinceMs });
   }
 
   async eventBody(deliveryId: number): Promise<string | null> {

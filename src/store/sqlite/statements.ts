@@ -122,6 +122,14 @@ export const SQL_QUEUE_STATS = `
   FROM deliveries WHERE ${WAITING}
   GROUP BY destination ORDER BY destination`;
 
+/** `INDEXED BY`: without statistics SQLite would walk `deliveries_state`, i.e. the whole log. */
+export const SQL_OUTCOME_COUNTS = `
+  SELECT destination, SUM(state = 'delivered') AS delivered, SUM(state = 'failed') AS failed,
+         SUM(state = 'stopped') AS stopped
+  FROM deliveries INDEXED BY deliveries_settled
+  WHERE updated_at_ms >= @sinceMs AND state IN ('delivered', 'failed', 'stopped')
+  GROUP BY destination ORDER BY destination`;
+
 export const SQL_EVENT_BODY = `
   SELECT e.body FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq WHERE d.id = ?`;
 
