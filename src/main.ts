@@ -101,7 +101,7 @@ export interface RunningSluice {
   stop(): Promise<void>;
 }
 
-const HOW_TO_CONFIGURE = `No configuration given: Sluice accepts no events yet.
+export const HOW_TO_CONFIGURE = `No configuration given: Sluice accepts no events yet.
 Write a sluice.yaml like this and start with SLUICE_CONFIG=sluice.yaml npm start:
 
 sources:

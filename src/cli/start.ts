@@ -1,4 +1,4 @@
-import { readEnv, StartupError, startSluice } from "../main.js";
+import { HOW_TO_CONFIGURE, readEnv, StartupError, startSluice } from "../main.js";
 import type { Command } from "./command.js";
 
 /** `sluice start`: run Sluice until SIGTERM/SIGINT, then stop intake, finish in-flight work and exit 0. */
@@ -25,6 +25,8 @@ Environment:
         return 2;
       }
     }
+    // The log line carries the same guide as JSON; say it plainly to the person at the terminal too.
+    if (!env["SLUICE_CONFIG"]) io.stderr(`\n${HOW_TO_CONFIGURE}\n\n`);
     let sluice: Awaited<ReturnType<typeof startSluice>>;
     try {
       sluice = await startSluice({ env: readEnv(env, io.cwd), rawEnv: env });

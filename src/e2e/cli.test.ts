@@ -103,6 +103,8 @@ describe("sluice start without a configuration", () => {
       "trackUrl",
     ]) {
       expect(guide?.msg).toContain(needed);
+      // Also plain text on stderr for the person at the terminal (the log line is JSON).
+      expect(sluice.process.stderr()).toContain(needed);
     }
 
     const client = new IngestClient();
