@@ -1,9 +1,10 @@
 import type { CliIo, Command } from "./command.js";
+import { deliveriesCommand } from "./deliveries.js";
 import { sandboxCommand } from "./sandbox.js";
 import { startCommand } from "./start.js";
 import { validateConfigCommand } from "./validate-config.js";
 
-const COMMANDS: readonly Command[] = [startCommand, validateConfigCommand, sandboxCommand];
+const COMMANDS: readonly Command[] = [startCommand, validateConfigCommand, sandboxCommand, deliveriesCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -214,19 +214,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async listDeliveries(filter: DeliveryLogFilter): Promise<DeliveryLogEntry[]> {
     this.assertOpen();
-    const limit = validateLogFilter(filter);
-    const where: string[] = [];
-    const params: Record<string, string | number> = { limit };
-    for (const key of ["destination", "messageId", "state", "beforeId"] as const) {
-      const value = filter[key];
-      if (value === undefined) continue;
-      where.push(sql.LOG_WHERE[key]);
-      params[key] = value;
-    }
-    // At most 16 distinct texts; better-sqlite3 prepares fast, and SQLite caches nothing per text anyway.
-    return this.db
-      .prepare<Record<string, string | number>, DeliveryLogEntry>(sql.sqlListDeliveries(where))
-      .all(params);
+    return queryDeliveryLog(this.db, filter);
   }
 
   async queueStats(nowMs: number): Promise<QueueStats[]> {
@@ -415,6 +403,46 @@ function distinctIdRuns(outcomes: readonly DeliveryOutcome[]): (readonly Deliver
 }
 
 /** SQLite's messages name tables and constraints, not bound values, so the code is safe to surface. */
+/** The delivery-log query, shared by the store and the read-only reader (`sluice deliveries`). */
+function queryDeliveryLog(db: Database.Database, filter: DeliveryLogFilter): DeliveryLogEntry[] {
+  const limit = validateLogFilter(filter);
+  const where: string[] = [];
+  const params: Record<string, string | number> = { limit };
+  for (const key of ["destination", "messageId", "state", "beforeId"] as const) {
+    const value = filter[key];
+    if (value === undefined) continue;
+    where.push(sql.LOG_WHERE[key]);
+    params[key] = value;
+  }
+  // At most 16 distinct texts; better-sqlite3 prepares fast, and SQLite caches nothing per text anyway.
+  return db
+    .prepare<Record<string, string | number>, DeliveryLogEntry>(sql.sqlListDeliveries(where))
+    .all(params);
+}
+
+/**
+ * Read the delivery log of a SQLite store without owning it: a read-only connection that a running
+ * Sluice can keep writing under. Unlike `openSqliteStore` it migrates nothing and clears no leases,
+ * so it is safe beside the server.
+ *
+ * @example
+ * readDeliveryLog(".sluice/sluice.db", { state: "failed", limit: 20 })
+ */
+export function readDeliveryLog(path: string, filter: DeliveryLogFilter): DeliveryLogEntry[] {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "unreadable";
+    throw new StoreError("ER_STORE_CLOSED", `no Sluice database at ${path} (${code})`);
+  }
+  try {
+    return queryDeliveryLog(db, filter);
+  } finally {
+    db.close();
+  }
+}
+
 function writeFailed(message: string, cause: unknown): StoreError {
   const code =
     typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown";
