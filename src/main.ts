@@ -144,7 +144,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
         destinations: config.destinations.map((destination) => ({
           name: destination.name,
           type: destination.type,
-          trackUrl: trackBaseUrl(destination.settings),
+          trackUrl: withoutCredentials(trackBaseUrl(destination.settings)),
         })),
       },
       "configuration loaded",
@@ -206,6 +206,19 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       return stopping;
     },
   };
+}
+
+/** A URL as it may be logged: `user:password@` (a proxy's credentials) is masked. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") return url;
+    parsed.username = "redacted";
+    parsed.password = "";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return "[unparseable URL]";
+  }
 }
 
 /** Keyed hash of a destination's credentials: tells "credentials changed" without storing them. */
