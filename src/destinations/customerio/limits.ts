@@ -63,13 +63,8 @@ export function checkLimits(op: CustomerioOp): LimitViolation | null {
       };
     }
     if (op.name.trim() === "") return { field: "name", reason: "event name is blank" };
-    const dataBytes = utf8Bytes(JSON.stringify(op.attributes ?? {}));
-    if (dataBytes > CUSTOMERIO_LIMITS.eventDataBytes) {
-      return {
-        field: "attributes",
-        reason: `event data is ${dataBytes} bytes; Customer.io allows ${CUSTOMERIO_LIMITS.eventDataBytes}`,
-      };
-    }
+    // Event data (100,000 B) needs no check of its own: the whole v2 operation, data included, must
+    // fit the stricter 32,000-byte item limit, which `serializeItem` enforces on the bytes it writes.
   }
   const attributes = op.attributes ?? {};
   const names = Object.keys(attributes);
