@@ -9,12 +9,12 @@ import {
   startSluiceProcess,
 } from "../test-support/cli-process.js";
 import {
+  deliveryLogOf,
   E2E_API_KEY,
   E2E_ENV,
   E2E_SITE_ID,
   freePort,
   IngestClient,
-  readDeliveryLog,
   waitFor,
   waitingDeliveries,
   writeSluiceConfig,
@@ -286,7 +286,7 @@ describe("kill -9 while ingesting and delivering", () => {
     expect(sim.state.internalErrors).toEqual([]);
 
     // The delivery log: one delivered row per accepted event (retried requests were deduplicated).
-    const log = await readDeliveryLog(dataDir);
+    const log = await deliveryLogOf(dataDir);
     expect(log).toHaveLength(TRACKS + USERS);
     expect(log.filter((entry) => entry.state !== "delivered")).toEqual([]);
     expect(

@@ -5,12 +5,12 @@ import { loadTrackOpenApi } from "../destinations/customerio/simulator/openapi-v
 import { type Simulator, startSimulator } from "../destinations/customerio/simulator/simulator.js";
 import { killRunningCliProcesses, startSluiceProcess } from "../test-support/cli-process.js";
 import {
+  deliveryLogOf,
   E2E_API_KEY,
   E2E_ENV,
   E2E_SITE_ID,
   IngestClient,
   type IngestOutcome,
-  readDeliveryLog,
   waitFor,
   waitingDeliveries,
   writeSluiceConfig,
@@ -152,7 +152,7 @@ describe("SIGTERM", () => {
     // Deliveries in flight at SIGTERM were finished, not abandoned: what the simulator applied is
     // recorded as delivered; what was never sent waits in the queue.
     const appliedBeforeExit = new Set(sim.state.eventIds);
-    const afterStop = await readDeliveryLog(dataDir);
+    const afterStop = await deliveryLogOf(dataDir);
     const delivered = afterStop
       .filter((entry) => entry.state === "delivered")
       .map((entry) => entry.messageId);
@@ -184,7 +184,7 @@ describe("SIGTERM", () => {
     expect(deliveredIds.filter((id) => acked.has(id))).toEqual(ackedIds);
     expect(sim.state.events).toHaveLength(deliveredIds.length);
     expect(sim.state.duplicatesIgnored).toBe(0);
-    const log = await readDeliveryLog(dataDir);
+    const log = await deliveryLogOf(dataDir);
     expect(log.map((entry) => entry.messageId).sort()).toEqual(deliveredIds);
     expect(log.filter((entry) => entry.state !== "delivered")).toEqual([]);
     expect(sim.state.openApiViolations).toEqual([]);

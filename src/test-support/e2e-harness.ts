@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Agent, request } from "undici";
 import type { DeliveryLogEntry } from "../store/port.js";
-import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import { readDeliveryLog } from "../store/sqlite/sqlite-store.js";
+import { wholeLog } from "./whole-log.js";
 
 /** Credentials shared by the child-process tests, their config file and their simulator. */
 export const E2E_WRITE_KEY = "wk_e2e_0001";
@@ -117,21 +118,7 @@ export function waitingDeliveries(dataDir: string): number {
   }
 }
 
-/** The whole delivery log of a data dir no process is using, through the store port. */
-export async function readDeliveryLog(dataDir: string): Promise<DeliveryLogEntry[]> {
-  const store = openSqliteStore({ path: join(dataDir, "sluice.db") });
-  try {
-    const out: DeliveryLogEntry[] = [];
-    for (;;) {
-      const last = out.at(-1);
-      const page = await store.listDeliveries({
-        limit: 1000,
-        ...(last ? { beforeId: last.deliveryId } : {}),
-      });
-      out.push(...page);
-      if (page.length < 1000) return out;
-    }
-  } finally {
-    await store.close();
-  }
+/** The whole delivery log of a data dir, read-only (safe whether or not a Sluice is running on it). */
+export function deliveryLogOf(dataDir: string): Promise<DeliveryLogEntry[]> {
+  return wholeLog((filter) => readDeliveryLog(join(dataDir, "sluice.db"), filter));
 }

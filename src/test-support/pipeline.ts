@@ -6,6 +6,7 @@ import { type RunningSluice, readEnv, startSluice } from "../main.js";
 import type { DeliveryLogEntry } from "../store/port.js";
 import { memoryLogger } from "./silent-logger.js";
 import { tempDir } from "./temp-dir.js";
+import { wholeLog } from "./whole-log.js";
 
 export const WRITE_KEY = "wk_test_pipeline_0001";
 export const SITE_ID = "site-1";
@@ -49,17 +50,8 @@ function config(simUrl: string, options: PipelineOptions, apiKey: string): Sluic
 }
 
 /** The whole delivery log, newest first (pages through the store's 1000-row cap). */
-export async function allDeliveries(sluice: RunningSluice): Promise<DeliveryLogEntry[]> {
-  const out: DeliveryLogEntry[] = [];
-  for (;;) {
-    const last = out.at(-1);
-    const page = await sluice.store.listDeliveries({
-      limit: 1000,
-      ...(last ? { beforeId: last.deliveryId } : {}),
-    });
-    out.push(...page);
-    if (page.length < 1000) return out;
-  }
+export function allDeliveries(sluice: RunningSluice): Promise<DeliveryLogEntry[]> {
+  return wholeLog((filter) => sluice.store.listDeliveries(filter));
 }
 
 /**
