@@ -32,6 +32,12 @@ export interface EnqueueEvent {
   body: string;
   /** Destinations that get a delivery row. */
   destinations: readonly string[];
+  /**
+   * The person the event is about, as an opaque key (Sluice passes a hash of `userId`, else of
+   * `anonymousId`): per destination, deliveries with the same key are claimed in id order (see
+   * `claim`). Absent: the event is ordered with nothing.
+   */
+  orderingKey?: string;
 }
 
 export interface EnqueueResult {
@@ -70,6 +76,12 @@ interface OutcomeBase {
   attempts: number;
   /** HTTP status of this attempt, when there was one; without it the log keeps the previous status. */
   status?: number;
+  /**
+   * Present when this outcome ends a delivery attempt (an HTTP request, answered or not): the attempt
+   * is appended to the delivery's history (`deliveryAttempts`) with the settle time, status, latency,
+   * state and reason.
+   */
+  attempt?: { latencyMs: number };
 }
 
 export type DeliveryOutcome =
@@ -92,13 +104,44 @@ export interface DeliveryLogEntry {
   attempts: number;
   lastStatus: number | null;
   receivedAtMs: number;
+  /** When the first attempt that counted was settled, or null before any. */
+  firstAttemptAtMs: number | null;
   updatedAtMs: number;
+  /** How many times this delivery was replayed from the dead letters. */
+  replays: number;
+}
+
+/** One attempt in a delivery's history: what was tried, when, and how it ended. No payload values. */
+export interface AttemptRecord {
+  /** When the attempt was settled (epoch ms). */
+  atMs: number;
+  /** HTTP status, or null when no response came (network error, timeout). */
+  status: number | null;
+  latencyMs: number;
+  /** The state the attempt left the delivery in. */
+  state: Exclude<DeliveryState, "queued">;
+  reason: string | null;
+}
+
+/** Which dead letters (`failed` deliveries) to replay; every filter given must match. */
+export interface ReplayFilter {
+  destination?: string;
+  messageId?: string;
+  deliveryIds?: readonly number[];
+  /** Failed at or after this instant (epoch ms, by last update). */
+  fromMs?: number;
+  /** Failed before this instant (epoch ms, exclusive). */
+  toMs?: number;
 }
 
 export interface DeliveryLogFilter {
   destination?: string;
   messageId?: string;
   state?: DeliveryState;
+  /** Last updated at or after this instant (epoch ms). */
+  fromMs?: number;
+  /** Last updated before this instant (epoch ms, exclusive). */
+  toMs?: number;
   /** Return entries with `deliveryId` below this (pagination, newest first). */
   beforeId?: number;
   /** A positive integer; default 100, at most 1000 (larger values are capped). */
@@ -147,8 +190,16 @@ export interface Store {
    */
   enqueue(events: readonly EnqueueEvent[]): Promise<EnqueueResult[]>;
   /**
-   * Lease up to `limit` ready deliveries of one destination, oldest (lowest id) first. Ready means
-   * queued or retrying, next attempt time `<= nowMs`, and no lease running at `nowMs`.
+   * Lease up to `limit` ready deliveries of one destination. Ready means queued or retrying, next
+   * attempt time `<= nowMs`, and no lease running at `nowMs`.
+   *
+   * Order: deliveries without an ordering key are taken oldest (lowest id) first. Deliveries with one
+   * are claimed per key: for every key, what a claim returns is that key's oldest waiting deliveries in
+   * id order, so a delivery is never returned while an earlier waiting delivery of its key and
+   * destination is leased or not yet due (retries cannot reorder a person's events, and two claimers
+   * never hold one person at once). Keys are taken in the order of their oldest ready delivery, and
+   * each key's whole ready run comes with it (up to `limit`), so a backlog goes out person by person
+   * rather than one event per person per claim. The result lists each key's run contiguously.
    */
   claim(destination: string, options: ClaimOptions): Promise<ClaimedDelivery[]>;
   /**
@@ -168,6 +219,16 @@ export interface Store {
   nextWakeMs(destination: string): Promise<number | null>;
   /** Delivery-log rows, newest (highest id) first, matching every filter given. */
   listDeliveries(filter: DeliveryLogFilter): Promise<DeliveryLogEntry[]>;
+  /** A delivery's attempts, oldest first (the most recent 50 are kept); empty for an unknown id. */
+  deliveryAttempts(deliveryId: number): Promise<AttemptRecord[]>;
+  /**
+   * Put dead letters (`failed` deliveries matching `filter`) back in the queue, due at once: state
+   * queued, attempts and first-attempt time reset (a new retry window), `replays` incremented, the
+   * history kept. The event keeps its messageId, so Customer.io's dedupe still recognises it. At most
+   * `limit` deliveries, oldest first; returns how many were replayed. A failed delivery whose body is
+   * gone cannot be replayed and is left as it is.
+   */
+  replay(filter: ReplayFilter, options: { nowMs: number; limit: number }): Promise<number>;
   /**
    * One entry per destination that has at least one waiting delivery, sorted by destination name;
    * a destination with nothing waiting is absent (callers fill zeros for configured destinations).

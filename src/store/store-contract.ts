@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
+import { describeDeadLetterContract } from "./contract/dead-letter-contract.js";
 import { describeLogContract } from "./contract/log-contract.js";
+import { describeOrderingContract } from "./contract/ordering-contract.js";
 import { describeQueueContract } from "./contract/queue-contract.js";
 import { describeSettleContract } from "./contract/settle-contract.js";
 import type { Store } from "./port.js";
@@ -50,5 +52,7 @@ export function describeStoreContract(label: string, factory: () => Promise<Stor
     describeQueueContract(current);
     describeSettleContract(current);
     describeLogContract(current);
+    describeOrderingContract(current);
+    describeDeadLetterContract(current);
   });
 }

@@ -4,6 +4,7 @@ import type {
   DeliveryOutcome,
   DestinationState,
   EnqueueEvent,
+  ReplayFilter,
 } from "./port.js";
 import { StoreError } from "./store-error.js";
 
@@ -52,6 +53,7 @@ export function validateEnqueueEvents(events: readonly EnqueueEvent[]): EnqueueE
     event.destinations.forEach((name, i) => {
       requireText(name, `${at}.destinations[${i}]`);
     });
+    if (event.orderingKey !== undefined) requireText(event.orderingKey, `${at}.orderingKey`);
     return {
       sourceName: event.sourceName,
       messageId: event.messageId,
@@ -59,6 +61,7 @@ export function validateEnqueueEvents(events: readonly EnqueueEvent[]): EnqueueE
       receivedAtMs: event.receivedAtMs,
       body: event.body,
       destinations: [...new Set(event.destinations)],
+      ...(event.orderingKey !== undefined ? { orderingKey: event.orderingKey } : {}),
     };
   });
 }
@@ -112,6 +115,11 @@ export function validateOutcomes(outcomes: readonly DeliveryOutcome[], nowMs: nu
     }
     requireNonNegativeInteger(outcome.attempts, `${at}.attempts`);
     if (outcome.status !== undefined) requireNonNegativeInteger(outcome.status, `${at}.status`);
+    if (outcome.attempt !== undefined) {
+      if (typeof outcome.attempt !== "object" || outcome.attempt === null)
+        invalid(`${at}.attempt must be an object`);
+      requireNonNegativeInteger(outcome.attempt.latencyMs, `${at}.attempt.latencyMs`);
+    }
   });
 }
 
@@ -133,9 +141,34 @@ export function validateLogFilter(filter: DeliveryLogFilter): number {
     invalid("filter.state must be a delivery state");
   }
   if (filter.beforeId !== undefined) requirePositiveInteger(filter.beforeId, "filter.beforeId");
+  if (filter.fromMs !== undefined) requireEpochMs(filter.fromMs, "filter.fromMs");
+  if (filter.toMs !== undefined) requireEpochMs(filter.toMs, "filter.toMs");
   if (filter.limit === undefined) return LOG_LIMIT_DEFAULT;
   requirePositiveInteger(filter.limit, "filter.limit");
   return Math.min(filter.limit, LOG_LIMIT_MAX);
+}
+
+/**
+ * Check a replay filter and its options.
+ *
+ * @example
+ * validateReplay({ destination: "customerio" }, { nowMs: Date.now(), limit: 1000 });
+ */
+export function validateReplay(filter: ReplayFilter, options: { nowMs: number; limit: number }): void {
+  if (typeof filter !== "object" || filter === null) invalid("replay expects a filter object");
+  if (filter.destination !== undefined) requireText(filter.destination, "filter.destination");
+  if (filter.messageId !== undefined) requireText(filter.messageId, "filter.messageId");
+  if (filter.deliveryIds !== undefined) {
+    if (!Array.isArray(filter.deliveryIds)) invalid("filter.deliveryIds must be an array");
+    filter.deliveryIds.forEach((id, i) => {
+      requirePositiveInteger(id, `filter.deliveryIds[${i}]`);
+    });
+  }
+  if (filter.fromMs !== undefined) requireEpochMs(filter.fromMs, "filter.fromMs");
+  if (filter.toMs !== undefined) requireEpochMs(filter.toMs, "filter.toMs");
+  if (typeof options !== "object" || options === null) invalid("replay expects an options object");
+  requireEpochMs(options.nowMs, "nowMs");
+  requirePositiveInteger(options.limit, "limit");
 }
 
 /**

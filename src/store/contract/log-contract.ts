@@ -234,6 +234,8 @@ export function describeLogContract(current: CurrentStore): void {
             updatedAtMs: T0,
           }),
         () => store.pruneDedupe(T0),
+        () => store.deliveryAttempts(1),
+        () => store.replay({}, { nowMs: T0, limit: 1 }),
       ];
       for (const call of calls) await expect(call()).rejects.toMatchObject({ code: "ER_STORE_CLOSED" });
     });

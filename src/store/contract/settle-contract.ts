@@ -49,6 +49,8 @@ export function describeSettleContract(current: CurrentStore): void {
           field: null,
           attempts: 0,
           lastStatus: null,
+          firstAttemptAtMs: null,
+          replays: 0,
         },
         {
           ...common,
@@ -61,6 +63,8 @@ export function describeSettleContract(current: CurrentStore): void {
           field: "traits.email",
           attempts: 2,
           lastStatus: 400,
+          firstAttemptAtMs: T0 + 50,
+          replays: 0,
         },
         {
           ...common,
@@ -73,6 +77,8 @@ export function describeSettleContract(current: CurrentStore): void {
           field: null,
           attempts: 1,
           lastStatus: 200,
+          firstAttemptAtMs: T0 + 50,
+          replays: 0,
         },
       ]);
       expect(await claimAll(current(), "cio", T0 + 10_000_000)).toEqual([]);

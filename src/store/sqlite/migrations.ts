@@ -85,6 +85,21 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state IN ('delivered', 'failed', 'stopped');
     `,
   },
+  {
+    version: 3,
+    name: "per-person ordering, attempt history, replays",
+    sql: `
+      -- An opaque per-person key (a hash, never the id itself): a person's deliveries are claimed in order.
+      ALTER TABLE deliveries ADD COLUMN ordering_key TEXT;
+      -- JSON array of [atMs, status, latencyMs, state, reason], the last 50 attempts.
+      ALTER TABLE deliveries ADD COLUMN attempt_history TEXT;
+      ALTER TABLE deliveries ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+      -- claim: "does this person have an earlier waiting delivery?" and "the rest of this person's run",
+      -- both one seek into one destination's waiting rows of one key.
+      CREATE INDEX deliveries_waiting_key ON deliveries (destination, ordering_key, id)
+        WHERE state IN ('queued', 'retrying') AND ordering_key IS NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -135,6 +135,7 @@ describe("SQLite store", () => {
     expect(rows).toEqual([
       { version: 1, name: "events, deliveries, dedupe, destination_state" },
       { version: 2, name: "outcome counts for destination health" },
+      { version: 3, name: "per-person ordering, attempt history, replays" },
     ]);
   });
 
@@ -259,19 +260,26 @@ describe("SQLite store", () => {
     const json = { outcomes: "[]", ids: "[]", eventSeqs: "[]" };
 
     it("claims with a range scan of the waiting index, in id order, without sorting", () => {
-      const detail = plan(sql.SQL_SELECT_READY, any);
-      expect(detail).toMatch(/SEARCH d USING INDEX deliveries_waiting \(destination=\?\)/);
+      const detail = plan(sql.SQL_SELECT_READY_WINDOW, any);
+      expect(detail).toMatch(/SEARCH deliveries USING INDEX deliveries_waiting \(destination=\?\)/);
       expect(detail).not.toMatch(/TEMP B-TREE/);
-      expect(plan(sql.SQL_LEASE_CLAIMED, { ...any, lastId: 1, leaseUntilMs: 2 })).toBe(
-        "SEARCH deliveries USING INDEX deliveries_waiting (destination=? AND id<?)",
+      const key = { ...any, orderingKey: "k", beforeId: 1, afterId: 1 };
+      expect(plan(sql.SQL_KEY_HAS_EARLIER_WAITING, key)).toMatch(
+        /SEARCH deliveries USING (COVERING )?INDEX deliveries_waiting_key \(destination=\? AND ordering_key=\? AND id<\?\)/,
       );
+      const run = plan(sql.SQL_KEY_RUN_AFTER, key);
+      expect(run).toMatch(/INDEX deliveries_waiting_key \(destination=\? AND ordering_key=\? AND id>\?\)/);
+      expect(run).not.toMatch(/TEMP B-TREE/);
+      const perId = "SCAN j VIRTUAL TABLE INDEX 1: | SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)";
+      expect(plan(sql.SQL_LEASE_IDS, { ...json, leaseUntilMs: 2 })).toBe(perId);
+      expect(plan(sql.SQL_SELECT_CLAIMED, json)).toMatch(/SEARCH d USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     });
 
     it("settles a batch with one rowid lookup per outcome, never a scan of the log", () => {
       const perOutcome =
         "SCAN json_each VIRTUAL TABLE INDEX 1: | SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)";
       expect(plan(sql.SQL_RECORD_OUTCOMES, { ...any, ...json })).toBe(perOutcome);
-      const delivered = { ...any, ...json, attempts: 1, status: 200 };
+      const delivered = { ...any, ...json, attempts: 1, status: 200, latencyMs: 5 };
       expect(plan(sql.SQL_RECORD_DELIVERED, delivered)).toBe(perOutcome.replace("json_each", "j"));
       expect(plan(sql.SQL_RELEASE_MANY, { ...any, ...json })).toBe(perOutcome);
       expect(plan(sql.SQL_FIRST_UNKNOWN_DELIVERY, json)).toMatch(/INTEGER PRIMARY KEY \(rowid=\?\)/);

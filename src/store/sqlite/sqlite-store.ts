@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
+  AttemptRecord,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryLogEntry,
@@ -12,6 +13,7 @@ import type {
   EnqueueResult,
   OutcomeCounts,
   QueueStats,
+  ReplayFilter,
   Store,
 } from "../port.js";
 import { StoreError } from "../store-error.js";
@@ -22,6 +24,7 @@ import {
   validateEnqueueEvents,
   validateLogFilter,
   validateOutcomes,
+  validateReplay,
 } from "../validate-input.js";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.js";
 import { applyMigrations, MIGRATIONS } from "./migrations.js";
@@ -132,15 +135,30 @@ class SqliteStoreImpl implements SqliteStore {
     const { path, synchronous, busyTimeoutMs, dedupeWindowMs, maxEventsPerCommit } = settings;
     this.path = path;
     this.statements = {
-      selectReady: db.prepare<Record<string, number | string>, ClaimedDelivery>(sql.SQL_SELECT_READY),
-      leaseClaimed: db.prepare(sql.SQL_LEASE_CLAIMED),
+      selectReadyWindow: db.prepare<
+        { destination: string; nowMs: number; limit: number },
+        { id: number; orderingKey: string | null }
+      >(sql.SQL_SELECT_READY_WINDOW),
+      keyHasEarlierWaiting: db
+        .prepare<{ destination: string; orderingKey: string; beforeId: number }, number>(
+          sql.SQL_KEY_HAS_EARLIER_WAITING,
+        )
+        .pluck(),
+      keyRunAfter: db.prepare<
+        { destination: string; orderingKey: string; afterId: number; nowMs: number; limit: number },
+        { id: number; ready: number }
+      >(sql.SQL_KEY_RUN_AFTER),
+      leaseIds: db.prepare<{ ids: string; leaseUntilMs: number }>(sql.SQL_LEASE_IDS),
+      selectClaimed: db.prepare<{ ids: string }, ClaimedDelivery>(sql.SQL_SELECT_CLAIMED),
+      attemptHistory: db.prepare<[number], string | null>(sql.SQL_ATTEMPT_HISTORY).pluck(),
       recordOutcomes: db
         .prepare<{ outcomes: string; nowMs: number }, number>(sql.SQL_RECORD_OUTCOMES)
         .pluck(),
       recordDelivered: db
-        .prepare<{ ids: string; attempts: number; status: number | null; nowMs: number }, number>(
-          sql.SQL_RECORD_DELIVERED,
-        )
+        .prepare<
+          { ids: string; attempts: number; status: number | null; latencyMs: number | null; nowMs: number },
+          number
+        >(sql.SQL_RECORD_DELIVERED)
         .pluck(),
       releaseMany: db.prepare<{ outcomes: string; nowMs: number }>(sql.SQL_RELEASE_MANY),
       firstUnknownDelivery: db.prepare<{ ids: string }, number>(sql.SQL_FIRST_UNKNOWN_DELIVERY).pluck(),
@@ -185,14 +203,71 @@ class SqliteStoreImpl implements SqliteStore {
     validateClaim(destination, options);
     const { limit, nowMs, leaseMs } = options;
     return this.write("claim", () => {
-      const claimed = this.statements.selectReady.all({ destination, nowMs, limit });
-      const last = claimed[claimed.length - 1];
-      if (last !== undefined) {
-        const leaseUntilMs = nowMs + leaseMs;
-        this.statements.leaseClaimed.run({ destination, nowMs, leaseUntilMs, lastId: last.deliveryId });
-      }
-      return claimed;
+      const ids = this.chooseClaim(destination, nowMs, limit);
+      if (ids.length === 0) return [];
+      const json = JSON.stringify(ids);
+      this.statements.leaseIds.run({ ids: json, leaseUntilMs: nowMs + leaseMs });
+      return this.statements.selectClaimed.all({ ids: json });
     });
+  }
+
+  /**
+   * The ids one claim takes, in the order it returns them (see `Store.claim`). The window is the
+   * oldest `limit` ready deliveries; each person in it (in order of their first ready delivery) is
+   * skipped when an earlier delivery of theirs is leased or not yet due, and otherwise contributes
+   * their whole ready run, continued past the window when the window was full.
+   */
+  private chooseClaim(destination: string, nowMs: number, limit: number): number[] {
+    const window = this.statements.selectReadyWindow.all({ destination, nowMs, limit });
+    const windowFull = window.length === limit;
+    const lastWindowId = window[window.length - 1]?.id ?? 0;
+    const runs = new Map<string, number[]>();
+    const order: (string | number)[] = [];
+    for (const row of window) {
+      if (row.orderingKey === null) {
+        order.push(row.id);
+        continue;
+      }
+      const run = runs.get(row.orderingKey);
+      if (run === undefined) {
+        runs.set(row.orderingKey, [row.id]);
+        order.push(row.orderingKey);
+      } else run.push(row.id);
+    }
+    const chosen: number[] = [];
+    for (const entry of order) {
+      if (chosen.length >= limit) break;
+      if (typeof entry === "number") {
+        chosen.push(entry);
+        continue;
+      }
+      const run = runs.get(entry) ?? [];
+      const firstId = run[0];
+      if (firstId === undefined) continue;
+      const blocked = this.statements.keyHasEarlierWaiting.get({
+        destination,
+        orderingKey: entry,
+        beforeId: firstId,
+      });
+      if (blocked === 1) continue;
+      for (const id of run) {
+        if (chosen.length >= limit) break;
+        chosen.push(id);
+      }
+      if (!windowFull || chosen.length >= limit) continue;
+      const more = this.statements.keyRunAfter.all({
+        destination,
+        orderingKey: entry,
+        afterId: lastWindowId,
+        nowMs,
+        limit: limit - chosen.length,
+      });
+      for (const row of more) {
+        if (row.ready !== 1) break;
+        chosen.push(row.id);
+      }
+    }
+    return chosen;
   }
 
   async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void> {
@@ -215,6 +290,25 @@ class SqliteStoreImpl implements SqliteStore {
   async listDeliveries(filter: DeliveryLogFilter): Promise<DeliveryLogEntry[]> {
     this.assertOpen();
     return queryDeliveryLog(this.db, filter);
+  }
+
+  async deliveryAttempts(deliveryId: number): Promise<AttemptRecord[]> {
+    this.assertOpen();
+    return parseAttemptHistory(this.statements.attemptHistory.get(deliveryId) ?? null);
+  }
+
+  async replay(filter: ReplayFilter, options: { nowMs: number; limit: number }): Promise<number> {
+    this.assertOpen();
+    validateReplay(filter, options);
+    const where: string[] = [];
+    const params: Record<string, string | number> = { nowMs: options.nowMs, limit: options.limit };
+    for (const key of ["destination", "messageId", "deliveryIds", "fromMs", "toMs"] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      where.push(sql.REPLAY_WHERE[key]);
+      params[key] = typeof value === "object" ? JSON.stringify(value) : value;
+    }
+    return this.write("replay", () => this.db.prepare(sql.sqlReplay(where)).all(params).length);
   }
 
   async queueStats(nowMs: number): Promise<QueueStats[]> {
@@ -305,16 +399,20 @@ class SqliteStoreImpl implements SqliteStore {
   private settleRun(run: readonly DeliveryOutcome[], nowMs: number, settledEventSeqs: number[]): void {
     // Delivered outcomes, the bulk of a drain, grouped by their only varying fields: a worker's batch
     // usually makes one group, recorded from a plain array of ids.
-    const delivered = new Map<string, { attempts: number; status: number | null; ids: number[] }>();
+    const delivered = new Map<
+      string,
+      { attempts: number; status: number | null; latencyMs: number | null; ids: number[] }
+    >();
     const recorded: unknown[][] = [];
     const released: unknown[][] = [];
     for (const outcome of run) {
       if (outcome.state === "delivered") {
         const status = outcome.status ?? null;
-        const key = `${outcome.attempts}/${status}`;
+        const latencyMs = outcome.attempt?.latencyMs ?? null;
+        const key = `${outcome.attempts}/${status}/${latencyMs}`;
         const group = delivered.get(key);
         if (group === undefined)
-          delivered.set(key, { attempts: outcome.attempts, status, ids: [outcome.deliveryId] });
+          delivered.set(key, { attempts: outcome.attempts, status, latencyMs, ids: [outcome.deliveryId] });
         else group.ids.push(outcome.deliveryId);
       } else if (outcome.state === "released") {
         released.push([outcome.deliveryId, outcome.nextAttemptAtMs ?? null]);
@@ -323,11 +421,12 @@ class SqliteStoreImpl implements SqliteStore {
       }
     }
     let changed = 0;
-    for (const { attempts, status, ids } of delivered.values()) {
+    for (const { attempts, status, latencyMs, ids } of delivered.values()) {
       const eventSeqs = this.statements.recordDelivered.all({
         ids: JSON.stringify(ids),
         attempts,
         status,
+        latencyMs,
         nowMs,
       });
       changed += eventSeqs.length;
@@ -378,7 +477,27 @@ function outcomeRow(outcome: Exclude<DeliveryOutcome, { state: "released" }>): u
     outcome.attempts,
     outcome.status ?? null,
     outcome.state === "retrying" ? outcome.nextAttemptAtMs : null,
+    outcome.attempt?.latencyMs ?? null,
   ];
+}
+
+/** `attempt_history` JSON → records; a malformed entry is skipped rather than failing the trace. */
+function parseAttemptHistory(json: string | null): AttemptRecord[] {
+  if (json === null) return [];
+  const entries = JSON.parse(json) as unknown[];
+  const records: AttemptRecord[] = [];
+  for (const entry of entries) {
+    if (!Array.isArray(entry)) continue;
+    const [atMs, status, latencyMs, state, reason] = entry as [
+      number,
+      number | null,
+      number,
+      AttemptRecord["state"],
+      string | null,
+    ];
+    records.push({ atMs, status: status ?? null, latencyMs, state, reason: reason ?? null });
+  }
+  return records;
 }
 
 /**
@@ -408,7 +527,7 @@ function queryDeliveryLog(db: Database.Database, filter: DeliveryLogFilter): Del
   const limit = validateLogFilter(filter);
   const where: string[] = [];
   const params: Record<string, string | number> = { limit };
-  for (const key of ["destination", "messageId", "state", "beforeId"] as const) {
+  for (const key of ["destination", "messageId", "state", "beforeId", "fromMs", "toMs"] as const) {
     const value = filter[key];
     if (value === undefined) continue;
     where.push(sql.LOG_WHERE[key]);

@@ -23,36 +23,66 @@ export const SQL_INSERT_EVENT = `
   VALUES (@sourceName, @messageId, @eventType, @receivedAtMs, @body)`;
 
 export const SQL_INSERT_DELIVERY = `
-  INSERT INTO deliveries (event_seq, destination, state, created_at_ms, updated_at_ms)
-  VALUES (@eventSeq, @destination, 'queued', @receivedAtMs, @receivedAtMs)`;
+  INSERT INTO deliveries (event_seq, destination, state, created_at_ms, updated_at_ms, ordering_key)
+  VALUES (@eventSeq, @destination, 'queued', @receivedAtMs, @receivedAtMs, @orderingKey)`;
 
-export const SQL_SELECT_READY = `
-  SELECT d.id AS deliveryId, d.destination, e.source_name AS sourceName, e.message_id AS messageId,
-         e.event_type AS eventType, e.received_at_ms AS receivedAtMs, e.body, d.attempts,
-         d.first_attempt_at_ms AS firstAttemptAtMs
-  FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq
-  WHERE d.destination = @destination AND d.${WAITING}
-    AND d.next_attempt_at_ms <= @nowMs AND d.lease_until_ms <= @nowMs
-  ORDER BY d.id
+/** The claim's window: the oldest ready deliveries, ids and keys only (no join, no body). */
+export const SQL_SELECT_READY_WINDOW = `
+  SELECT id, ordering_key AS orderingKey FROM deliveries
+  WHERE destination = @destination AND ${WAITING}
+    AND next_attempt_at_ms <= @nowMs AND lease_until_ms <= @nowMs
+  ORDER BY id
   LIMIT @limit`;
 
 /**
- * Leases what `SQL_SELECT_READY` just returned, in one statement: the same predicate bounded by the
- * highest id claimed. Run in the claim's transaction, right after the SELECT, it matches exactly the
- * claimed rows: the SELECT took the lowest-id ready rows, so every ready row up to its last id is one
- * of them (each delivery has its event: the foreign key guarantees the join drops none).
+ * Whether a person has a waiting delivery before `@beforeId`. Called with the person's first ready id
+ * in the window: every earlier waiting delivery of theirs is then leased or not yet due (a ready one
+ * would be in the window), so the person is blocked. One seek into `deliveries_waiting_key`.
  */
-export const SQL_LEASE_CLAIMED = `
+export const SQL_KEY_HAS_EARLIER_WAITING = `
+  SELECT EXISTS (
+    SELECT 1 FROM deliveries
+    WHERE destination = @destination AND ordering_key = @orderingKey AND ${WAITING} AND id < @beforeId
+  )`;
+
+/** The rest of a person's run past the window, in order; the caller stops at the first row that is not ready. */
+export const SQL_KEY_RUN_AFTER = `
+  SELECT id, next_attempt_at_ms <= @nowMs AND lease_until_ms <= @nowMs AS ready FROM deliveries
+  WHERE destination = @destination AND ordering_key = @orderingKey AND ${WAITING} AND id > @afterId
+  ORDER BY id
+  LIMIT @limit`;
+
+/** Lease the chosen ids (a JSON array) and return their rows; the caller restores the chosen order. */
+export const SQL_LEASE_IDS = `
   UPDATE deliveries SET lease_until_ms = @leaseUntilMs
-  WHERE destination = @destination AND ${WAITING} AND id <= @lastId
-    AND next_attempt_at_ms <= @nowMs AND lease_until_ms <= @nowMs`;
+  FROM json_each(@ids) AS j
+  WHERE deliveries.id = j.value AND +deliveries.${WAITING}`;
+
+export const SQL_SELECT_CLAIMED = `
+  SELECT d.id AS deliveryId, d.destination, e.source_name AS sourceName, e.message_id AS messageId,
+         e.event_type AS eventType, e.received_at_ms AS receivedAtMs, e.body, d.attempts,
+         d.first_attempt_at_ms AS firstAttemptAtMs
+  FROM json_each(@ids) AS j JOIN deliveries AS d ON d.id = j.value JOIN events AS e ON e.seq = d.event_seq
+  ORDER BY j.key`;
 
 /** Only waiting rows carry a lease (settle clears it), so the partial index finds them all. */
 export const SQL_CLEAR_LEASES = `UPDATE deliveries SET lease_until_ms = 0 WHERE ${WAITING} AND lease_until_ms <> 0`;
 
 /**
+ * `history` with one attempt appended, keeping the last 50: `[atMs, status, latencyMs, state, reason]`.
+ * Used only when the outcome carries a latency (it ended an attempt).
+ */
+function appendAttempt(status: string, latencyMs: string, state: string, reason: string): string {
+  const entry = `json_array(@nowMs, ${status}, ${latencyMs}, ${state}, ${reason})`;
+  return `CASE WHEN ${latencyMs} IS NULL THEN attempt_history
+    WHEN attempt_history IS NULL THEN json_array(${entry})
+    WHEN json_array_length(attempt_history) >= 50 THEN json_insert(json_remove(attempt_history, '$[0]'), '$[#]', ${entry})
+    ELSE json_insert(attempt_history, '$[#]', ${entry}) END`;
+}
+
+/**
  * Terminal outcomes and `retrying`, a batch at a time: `@outcomes` is a JSON array of
- * `[deliveryId, state, stage, reason, field, attempts, status, nextAttemptAtMs]` with distinct ids
+ * `[deliveryId, state, stage, reason, field, attempts, status, nextAttemptAtMs, latencyMs]` with distinct ids
  * (UPDATE ... FROM applies one unspecified source row when several match, so the caller splits
  * repeated ids into separate batches). The waiting guard makes an outcome for an already terminal
  * delivery a no-op; RETURNING yields one event_seq per delivery that changed. The unary `+` keeps
@@ -65,18 +95,19 @@ export const SQL_RECORD_OUTCOMES = `
     last_status = COALESCE(o.status, last_status),
     next_attempt_at_ms = COALESCE(o.nextAttemptAtMs, next_attempt_at_ms),
     first_attempt_at_ms = COALESCE(first_attempt_at_ms, CASE WHEN o.attempts > 0 THEN @nowMs END),
+    attempt_history = ${appendAttempt("o.status", "o.latencyMs", "o.state", "o.reason")},
     lease_until_ms = 0, updated_at_ms = @nowMs
   FROM (
     SELECT value ->> 0 AS id, value ->> 1 AS state, value ->> 2 AS stage, value ->> 3 AS reason,
            value ->> 4 AS field, value ->> 5 AS attempts, value ->> 6 AS status,
-           value ->> 7 AS nextAttemptAtMs
+           value ->> 7 AS nextAttemptAtMs, value ->> 8 AS latencyMs
     FROM json_each(@outcomes)
   ) AS o
   WHERE deliveries.id = o.id AND +deliveries.${WAITING}
   RETURNING event_seq`;
 
 /**
- * The hot path of `SQL_RECORD_OUTCOMES`: `delivered` outcomes that share `@attempts` and `@status`,
+ * The hot path of `SQL_RECORD_OUTCOMES`: `delivered` outcomes that share `@attempts`, `@status` and `@latencyMs`,
  * their distinct ids in the JSON array `@ids`. Same effect, without extracting eight JSON fields per row.
  */
 export const SQL_RECORD_DELIVERED = `
@@ -84,6 +115,7 @@ export const SQL_RECORD_DELIVERED = `
     state = 'delivered', stage = NULL, reason = NULL, field = NULL, attempts = @attempts,
     last_status = COALESCE(@status, last_status),
     first_attempt_at_ms = COALESCE(first_attempt_at_ms, CASE WHEN @attempts > 0 THEN @nowMs END),
+    attempt_history = ${appendAttempt("@status", "@latencyMs", "'delivered'", "NULL")},
     lease_until_ms = 0, updated_at_ms = @nowMs
   FROM json_each(@ids) AS j
   WHERE deliveries.id = j.value AND +deliveries.${WAITING}
@@ -138,7 +170,8 @@ export function sqlListDeliveries(where: readonly string[]): string {
   return `
   SELECT d.id AS deliveryId, d.destination, e.source_name AS sourceName, e.message_id AS messageId,
          e.event_type AS eventType, d.state, d.stage, d.reason, d.field, d.attempts,
-         d.last_status AS lastStatus, e.received_at_ms AS receivedAtMs, d.updated_at_ms AS updatedAtMs
+         d.last_status AS lastStatus, e.received_at_ms AS receivedAtMs,
+         d.first_attempt_at_ms AS firstAttemptAtMs, d.updated_at_ms AS updatedAtMs, d.replays
   FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq
   ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
   ORDER BY d.id DESC
@@ -151,6 +184,34 @@ export const LOG_WHERE = {
   messageId: "e.message_id = @messageId",
   state: "d.state = @state",
   beforeId: "d.id < @beforeId",
+  fromMs: "d.updated_at_ms >= @fromMs",
+  toMs: "d.updated_at_ms < @toMs",
+} as const;
+
+export const SQL_ATTEMPT_HISTORY = "SELECT attempt_history FROM deliveries WHERE id = ?";
+
+/**
+ * Dead letters matching the filter (fixed fragments, see `REPLAY_WHERE`) whose body is still there,
+ * oldest first, back to queued and due at once. Returns the replayed ids.
+ */
+export function sqlReplay(where: readonly string[]): string {
+  return `
+  UPDATE deliveries SET state = 'queued', stage = NULL, reason = NULL, field = NULL, attempts = 0,
+    first_attempt_at_ms = NULL, next_attempt_at_ms = 0, lease_until_ms = 0, replays = replays + 1,
+    updated_at_ms = @nowMs
+  WHERE id IN (
+    SELECT d.id FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq
+    WHERE d.state = 'failed' AND e.body IS NOT NULL${where.map((w) => ` AND ${w}`).join("")}
+    ORDER BY d.id LIMIT @limit)
+  RETURNING id`;
+}
+
+export const REPLAY_WHERE = {
+  destination: "d.destination = @destination",
+  messageId: "e.message_id = @messageId",
+  deliveryIds: "d.id IN (SELECT value FROM json_each(@deliveryIds))",
+  fromMs: "d.updated_at_ms >= @fromMs",
+  toMs: "d.updated_at_ms < @toMs",
 } as const;
 
 export const SQL_GET_DESTINATION_STATE = `

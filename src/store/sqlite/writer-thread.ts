@@ -37,7 +37,7 @@ function writeEvent(event) {
     receivedAtMs: event.receivedAtMs, body,
   }).lastInsertRowid;
   for (const destination of event.destinations) {
-    insertDelivery.run({ eventSeq, destination, receivedAtMs: event.receivedAtMs });
+    insertDelivery.run({ eventSeq, destination, receivedAtMs: event.receivedAtMs, orderingKey: event.orderingKey ?? null });
   }
   return false;
 }
