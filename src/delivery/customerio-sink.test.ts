@@ -48,3 +48,34 @@ describe("CustomerioSink.prepare", () => {
     });
   });
 });
+
+describe("CustomerioSink.pack", () => {
+  const item = (deliveryId: number, person: string | null, bytes: number) => ({
+    tag: { deliveryId, attempts: 0, firstAttemptAtMs: null, person },
+    json: "x".repeat(bytes),
+    bytes,
+  });
+  const ids = (batches: ReturnType<typeof sink.pack>) =>
+    batches.map((batch) => [batch.items.map((i) => i.tag.deliveryId), batch.continuesPrevious]);
+
+  it("keeps a person's run in one batch, starting a new batch rather than splitting it", () => {
+    const items = [item(1, "a", 40), item(2, "a", 40), item(3, "b", 40), item(4, "b", 40), item(5, null, 40)];
+    // 12 bytes of envelope + 41 per item: two items fit in 100 bytes, three do not.
+    expect(ids(sink.pack(items, 100))).toEqual([
+      [[1, 2], false],
+      [[3, 4], false],
+      [[5], false],
+    ]);
+    expect(ids(sink.pack(items, 1000))).toEqual([[[1, 2, 3, 4, 5], false]]);
+  });
+
+  it("spreads a run too big for one batch over consecutive batches marked as continuing", () => {
+    const items = [item(1, "b", 40), item(2, "a", 40), item(3, "a", 40), item(4, "a", 40), item(5, "c", 40)];
+    expect(ids(sink.pack(items, 100))).toEqual([
+      [[1], false],
+      [[2, 3], false],
+      [[4], true],
+      [[5], false],
+    ]);
+  });
+});

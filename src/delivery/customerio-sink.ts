@@ -19,12 +19,30 @@ export interface DeliveryRef {
   deliveryId: number;
   attempts: number;
   firstAttemptAtMs: number | null;
+  /** The person (`u:` userId or `a:` anonymousId), kept in memory only: a person's run stays in order. */
+  person: string | null;
+}
+
+/** A batch, and whether it carries on a person's run from the batch before it (then it must wait for it). */
+export interface PackedBatch {
+  items: PackedItem<DeliveryRef>[];
+  continuesPrevious: boolean;
 }
 
 /** A claimed delivery turned into either a wire item or a reason it will not be sent. */
 export type Prepared =
   | { kind: "item"; item: PackedItem<DeliveryRef> }
   | { kind: "stop"; delivery: ClaimedDelivery; stage: DeliveryStage; reason: string; field?: string };
+
+/** `{"batch":[` + `]}`; each item adds its bytes plus one comma (counted generously for the first). */
+const BATCH_OVERHEAD_BYTES = 12;
+
+/** `u:<userId>`, else `a:<anonymousId>`, else null: the person whose events must stay in order. */
+function personOf(event: StoredEvent): string | null {
+  if (typeof event.userId === "string" && event.userId !== "") return `u:${event.userId}`;
+  if (typeof event.anonymousId === "string" && event.anonymousId !== "") return `a:${event.anonymousId}`;
+  return null;
+}
 
 /**
  * The Customer.io sink's pure half: claimed delivery → mapped, limit-checked, serialized item; items →
@@ -54,6 +72,7 @@ export class CustomerioSink {
       deliveryId: delivery.deliveryId,
       attempts: delivery.attempts,
       firstAttemptAtMs: delivery.firstAttemptAtMs,
+      person: personOf(event),
     };
     const item = serializeItem(ref, mapped.op);
     if (!item) {
@@ -67,8 +86,45 @@ export class CustomerioSink {
     return { kind: "item", item };
   }
 
-  pack(items: readonly PackedItem<DeliveryRef>[], maxBatchBytes: number): PackedItem<DeliveryRef>[][] {
-    return packBatches(items, maxBatchBytes);
+  /**
+   * Pack items (a claim lists each person's run contiguously) into batches without splitting a
+   * person's run when it fits in one batch; a run larger than a whole batch spans consecutive batches,
+   * each marked `continuesPrevious` so the worker sends them one after the other.
+   */
+  pack(items: readonly PackedItem<DeliveryRef>[], maxBatchBytes: number): PackedBatch[] {
+    const batches: PackedBatch[] = [];
+    let current: PackedItem<DeliveryRef>[] = [];
+    let currentBytes = BATCH_OVERHEAD_BYTES;
+    let start = 0;
+    while (start < items.length) {
+      const person = items[start]?.tag.person ?? null;
+      let end = start + 1;
+      let runBytes = (items[start]?.bytes ?? 0) + 1;
+      while (person !== null && end < items.length && items[end]?.tag.person === person) {
+        runBytes += (items[end]?.bytes ?? 0) + 1;
+        end += 1;
+      }
+      const run = items.slice(start, end);
+      start = end;
+      if (currentBytes + runBytes <= maxBatchBytes) {
+        current.push(...run);
+        currentBytes += runBytes;
+        continue;
+      }
+      if (current.length > 0) batches.push({ items: current, continuesPrevious: false });
+      current = [];
+      currentBytes = BATCH_OVERHEAD_BYTES;
+      if (BATCH_OVERHEAD_BYTES + runBytes <= maxBatchBytes) {
+        current = [...run];
+        currentBytes += runBytes;
+        continue;
+      }
+      packBatches(run, maxBatchBytes).forEach((part, index) => {
+        batches.push({ items: part, continuesPrevious: index > 0 });
+      });
+    }
+    if (current.length > 0) batches.push({ items: current, continuesPrevious: false });
+    return batches;
   }
 
   request(items: readonly PackedItem<DeliveryRef>[]): HttpRequestSpec {

@@ -10,8 +10,8 @@
 export class TokenBucket {
   #tokens: number;
   #updatedMs: number;
-  readonly #rate: number;
-  readonly #burst: number;
+  #rate: number;
+  #burst: number;
 
   constructor(options: { ratePerSecond: number; burst: number }, nowMs: number) {
     this.#rate = options.ratePerSecond;
@@ -25,6 +25,17 @@ export class TokenBucket {
     this.#refill(nowMs);
     this.#tokens -= 1;
     return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate) * 1000);
+  }
+
+  /**
+   * Change the rate (adaptive rate limiting); the burst follows it so a lowered rate is not undone by
+   * a saved-up burst. Tokens already earned are kept, up to the new burst.
+   */
+  setRate(ratePerSecond: number, nowMs: number): void {
+    this.#refill(nowMs);
+    this.#rate = ratePerSecond;
+    this.#burst = Math.max(1, ratePerSecond);
+    this.#tokens = Math.min(this.#tokens, this.#burst);
   }
 
   #refill(nowMs: number): void {

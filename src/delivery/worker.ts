@@ -4,6 +4,7 @@ import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import { type SluiceMetrics, statusClass } from "../observability/metrics.js";
 import type { ClaimedDelivery, DeliveryOutcome, Store } from "../store/port.js";
+import { AdaptiveRate } from "./adaptive-rate.js";
 import type { CustomerioSink, DeliveryRef } from "./customerio-sink.js";
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF, decideRetry } from "./retry.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -67,6 +68,7 @@ export class DestinationWorker {
   readonly #deps: WorkerDeps;
   readonly #options: WorkerOptions;
   readonly #bucket: TokenBucket;
+  readonly #rate: AdaptiveRate;
   #running = false;
   #paused = false;
   #pausedUntilMs = 0;
@@ -75,7 +77,7 @@ export class DestinationWorker {
   #eventsInFlight = 0;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
-  readonly #pending = new Set<Promise<void>>();
+  readonly #pending = new Set<Promise<unknown>>();
 
   constructor(deps: WorkerDeps, options: Partial<WorkerOptions> = {}) {
     this.#deps = deps;
@@ -84,6 +86,7 @@ export class DestinationWorker {
       { ratePerSecond: this.#options.requestsPerSecond, burst: this.#options.requestsPerSecond },
       deps.clock(),
     );
+    this.#rate = new AdaptiveRate({ maxPerSecond: this.#options.requestsPerSecond }, deps.clock());
   }
 
   get destination(): string {
@@ -195,19 +198,29 @@ export class DestinationWorker {
         outcomes.length,
       );
     }
-    for (const batch of this.#deps.sink.pack(items, this.#options.maxBatchBytes)) {
+    // Batches of one claim hold different people, except when one person's run is larger than a
+    // batch: those parts go one after the other, and stop at the first part that did not finish.
+    let previous: Promise<SendResult> = Promise.resolve("done");
+    for (const { items: batch, continuesPrevious } of this.#deps.sink.pack(
+      items,
+      this.#options.maxBatchBytes,
+    )) {
       while (this.#inFlight >= this.#options.concurrency && this.#running) await this.#sleep(5, false);
-      if (!this.#running || this.#paused) {
+      if (!this.#running || this.#paused || (continuesPrevious && (await previous) !== "done")) {
         await this.#release(batch);
+        previous = Promise.resolve("pending");
         continue;
       }
-      const wait = this.#bucket.take(this.#deps.clock());
+      const now = this.#deps.clock();
+      this.#bucket.setRate(this.#rate.current(now), now);
+      const wait = this.#bucket.take(now);
       if (wait > 0) await sleep(wait);
-      this.#track(this.#send(batch), batch.length);
+      previous = this.#send(batch);
+      this.#track(previous, batch.length);
     }
   }
 
-  #track(work: Promise<void>, events: number): void {
+  #track(work: Promise<unknown>, events: number): void {
     this.#inFlight += 1;
     this.#eventsInFlight += events;
     const tracked = work
@@ -230,7 +243,8 @@ export class DestinationWorker {
     this.#pending.add(tracked);
   }
 
-  async #send(batch: readonly PackedItem<DeliveryRef>[]): Promise<void> {
+  /** Send one batch and record its outcomes; "pending" when some of it will go again (retry, pause). */
+  async #send(batch: readonly PackedItem<DeliveryRef>[]): Promise<SendResult> {
     const { clock, logger, service, sink, store } = this.#deps;
     const started = clock();
     const response = await service.send(sink.request(batch));
@@ -238,7 +252,7 @@ export class DestinationWorker {
     const decision = decideRetry(response, now);
     const status = "status" in response ? response.status : undefined;
     this.#observe(batch, status, now - started);
-    const withStatus = status === undefined ? {} : { status };
+    const withStatus = { ...(status === undefined ? {} : { status }), attempt: { latencyMs: now - started } };
     logger.debug(
       {
         event: LOG.deliveryBatch,
@@ -263,7 +277,7 @@ export class DestinationWorker {
           })),
           now,
         );
-        return;
+        return "done";
       case "partial": {
         this.#consecutiveRateLimits = 0;
         const failed = new Map(decision.failed.map((error) => [error.index, error]));
@@ -298,7 +312,7 @@ export class DestinationWorker {
         this.#count("delivered", batch.length - failed.size);
         this.#count("failed", failed.size);
         await store.settle(outcomes, now);
-        return;
+        return "done";
       }
       case "split": {
         if (batch.length === 1) {
@@ -317,13 +331,16 @@ export class DestinationWorker {
             ],
             now,
           );
-          return;
+          return "done";
         }
-        // Bisect so one bad item cannot sink the good ones sharing its request.
+        // Bisect so one bad item cannot sink the good ones sharing its request. The halves go one
+        // after the other (a person's run may span them); if the first does not finish, the second waits.
         const middle = Math.ceil(batch.length / 2);
-        await this.#send(batch.slice(0, middle));
-        await this.#send(batch.slice(middle));
-        return;
+        if ((await this.#send(batch.slice(0, middle))) !== "done") {
+          await this.#release(batch.slice(middle));
+          return "pending";
+        }
+        return this.#send(batch.slice(middle));
       }
       case "unauthorized":
         if (!this.#paused) {
@@ -335,21 +352,30 @@ export class DestinationWorker {
           await this.#deps.onUnauthorized(decision.reason);
         }
         await this.#release(batch);
-        return;
+        return "pending";
       case "retry": {
         this.#deps.metrics.retries.inc({ destination: this.destination, cause: retryCause(status) });
         if (decision.rateLimited) {
           this.#deps.metrics.rateLimited.inc({ destination: this.destination });
           this.#consecutiveRateLimits += 1;
+          const rate = this.#rate.onRateLimited(now);
+          this.#bucket.setRate(rate, now);
+          // A short pause (1-4 s, or Retry-After) while the halved rate takes over: the rate, not
+          // an ever longer pause, is what adapts, so full speed returns within seconds of the last 429.
           const pause = backoffDelayMs(
-            this.#consecutiveRateLimits,
+            Math.min(this.#consecutiveRateLimits, 3),
             this.#options.backoff,
             decision.retryAfterMs,
             this.#deps.random,
           );
           this.#pausedUntilMs = Math.max(this.#pausedUntilMs, now + pause);
           logger.warn(
-            { event: LOG.destinationRateLimited, destination: this.destination, pauseMs: pause },
+            {
+              event: LOG.destinationRateLimited,
+              destination: this.destination,
+              pauseMs: pause,
+              requestsPerSecond: Math.round(rate * 10) / 10,
+            },
             "rate limited by Customer.io; pausing the lane",
           );
         }
@@ -366,12 +392,11 @@ export class DestinationWorker {
               ...withStatus,
             };
           }
-          const delay = backoffDelayMs(
-            attempts,
-            this.#options.backoff,
-            decision.retryAfterMs,
-            this.#deps.random,
-          );
+          // Rate-limited items are not at fault: they go again when the lane resumes, not after
+          // their own growing backoff.
+          const delay = decision.rateLimited
+            ? this.#pausedUntilMs - now
+            : backoffDelayMs(attempts, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
           return {
             deliveryId: item.tag.deliveryId,
             state: "retrying",
@@ -393,7 +418,7 @@ export class DestinationWorker {
           "batch will be retried",
         );
         await store.settle(outcomes, now);
-        return;
+        return outcomes.every((outcome) => outcome.state === "failed") ? "done" : "pending";
       }
     }
   }
@@ -437,6 +462,9 @@ export class DestinationWorker {
     });
   }
 }
+
+/** Whether every item of a batch reached a final state ("done") or some will be tried again. */
+type SendResult = "done" | "pending";
 
 function retryCause(status: number | undefined): string {
   if (status === undefined) return "network";

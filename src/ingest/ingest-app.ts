@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { gunzipSync, inflateSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { SourceConfig } from "../contracts/config.js";
@@ -21,6 +21,19 @@ export interface IngestDeps {
   /** Called after events were durably committed (wakes the delivery lanes). */
   onEnqueued: () => void;
   metrics: SluiceMetrics;
+}
+
+/**
+ * The person an event is about, for per-person delivery order: `userId`, else `anonymousId`, hashed
+ * so the queue's index holds no user ids. An alias is ordered with the user it names.
+ */
+export function orderingKeyOf(event: { userId?: unknown; anonymousId?: unknown }): { orderingKey?: string } {
+  const id = typeof event.userId === "string" && event.userId !== "" ? `u:${event.userId}` : undefined;
+  const anonymous =
+    typeof event.anonymousId === "string" && event.anonymousId !== "" ? `a:${event.anonymousId}` : undefined;
+  const person = id ?? anonymous;
+  if (person === undefined) return {};
+  return { orderingKey: createHash("sha256").update(person).digest("base64url").slice(0, 22) };
 }
 
 const SINGLE_ROUTES: readonly SingleRoute[] = ["identify", "track", "page", "screen", "group", "alias"];
@@ -175,6 +188,7 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
           receivedAtMs,
           body: item.bytes,
           destinations,
+          ...orderingKeyOf(item.event),
         });
       } else {
         rejected.push(item);

@@ -27,6 +27,8 @@ export interface Pipeline {
 export interface PipelineOptions {
   allow?: { events?: string[]; traits?: string[]; properties?: string[] };
   worker?: Partial<WorkerOptions>;
+  /** More destinations (raw config) besides "cio", e.g. one pointed at a second simulator. */
+  extraDestinations?: unknown[];
 }
 
 function config(simUrl: string, options: PipelineOptions, apiKey: string): SluiceConfig {
@@ -43,6 +45,7 @@ function config(simUrl: string, options: PipelineOptions, apiKey: string): Sluic
           properties: options.allow?.properties ?? ["plan", "total", "currency"],
         },
       },
+      ...(options.extraDestinations ?? []),
     ],
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
