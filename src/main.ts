@@ -5,6 +5,11 @@ import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from
 import { parseConfigText } from "./contracts/config-file.js";
 import { CustomerioSink } from "./delivery/customerio-sink.js";
 import { DestinationWorker, type WorkerOptions } from "./delivery/worker.js";
+import {
+  type CredentialsCheck,
+  readRegionCheck,
+  regionCheckRequest,
+} from "./destinations/customerio/credentials-check.js";
 import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
 import { HttpService } from "./destinations/customerio/service.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
@@ -89,6 +94,8 @@ export interface StartOptions {
   logger?: Logger;
   clock?: () => number;
   worker?: Partial<WorkerOptions>;
+  /** Check each destination's credentials at start (`GET /api/v1/accounts/region`). Default true. */
+  checkCredentials?: boolean;
 }
 
 export interface RunningSluice {
@@ -166,6 +173,12 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     }
   }
   const destinationNames = config.destinations.map((destination) => destination.name);
+  const credentialChecks = new Map<string, CredentialsCheck & { checkedAtMs: number }>();
+  const checkService = new HttpService({ timeoutMs: 5000 });
+  const checking =
+    options.checkCredentials === false
+      ? Promise.resolve()
+      : checkCredentials(config.destinations, { logger, clock, service: checkService }, credentialChecks);
   const app = createIngestApp({
     sources: config.sources,
     destinations: () => destinationNames,
@@ -176,6 +189,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       for (const worker of workers) worker.notify();
     },
     metrics,
+    credentialsCheck: (name) => credentialChecks.get(name) ?? null,
   });
   const pruneTimer = setInterval(() => {
     store.pruneDedupe(clock() - 24 * 3_600_000).catch(() => undefined);
@@ -199,6 +213,9 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
         logger.info({ event: LOG.stopping }, "stopping: intake closed, finishing in-flight deliveries");
         clearInterval(pruneTimer);
         await app.close();
+        // A check still waiting for an answer is not worth waiting for.
+        await checkService.destroy().catch(() => undefined);
+        await checking;
         await Promise.all(workers.map((worker) => worker.stop()));
         await store.close();
         logger.info({ event: LOG.stopped }, "stopped cleanly");
@@ -206,6 +223,35 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       return stopping;
     },
   };
+}
+
+/**
+ * Check every destination's credentials once at start (`GET /api/v1/accounts/region`), in the
+ * background: a wrong key or region is reported in the log and on `/health/destinations` before the
+ * first event needs it. Delivery does not wait for it (the lane pauses by itself on a 401).
+ */
+async function checkCredentials(
+  destinations: readonly CustomerioDestinationConfig[],
+  deps: { logger: Logger; clock: () => number; service: HttpService },
+  results: Map<string, CredentialsCheck & { checkedAtMs: number }>,
+): Promise<void> {
+  const { service } = deps;
+  try {
+    await Promise.all(
+      destinations.map(async (destination) => {
+        const response = await service.send(regionCheckRequest(destination.settings, { revealKey: true }));
+        const check = readRegionCheck(response, destination.settings);
+        results.set(destination.name, { ...check, checkedAtMs: deps.clock() });
+        const level = check.result === "ok" ? "info" : check.result === "unreachable" ? "warn" : "error";
+        deps.logger[level](
+          { event: LOG.credentialsChecked, destination: destination.name, result: check.result },
+          check.message,
+        );
+      }),
+    );
+  } finally {
+    await service.close().catch(() => undefined); // already destroyed by stop()
+  }
 }
 
 /** A URL as it may be logged: `user:password@` (a proxy's credentials) is masked. */

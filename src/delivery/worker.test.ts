@@ -97,6 +97,7 @@ describe("delivery to Customer.io (strict simulator)", () => {
           failed: 1,
           stopped: 0,
           paused: null,
+          credentials: null,
         },
       ],
     });
@@ -174,7 +175,7 @@ describe("delivery to Customer.io (strict simulator)", () => {
   });
 
   it("pauses on 401 without dropping anything, and resumes when the credentials change", async () => {
-    pipeline = await startPipeline();
+    pipeline = await startPipeline({ checkCredentials: true });
     pipeline.sim.setCredentials("site-1", "rotated-key-0002");
     await pipeline.post("/v1/track", { userId: "u1", event: "Signed Up", messageId: "m-auth" });
     await expect
@@ -193,6 +194,12 @@ describe("delivery to Customer.io (strict simulator)", () => {
     await pipeline.restart();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(pipeline.sim.state.eventIds.size).toBe(0);
+    // The start-up credential check says so in plain words, too.
+    const checked = (await (await fetch(`${pipeline.sluice.url}/health/destinations`)).json()) as {
+      destinations: { credentials: { result: string; message: string } }[];
+    };
+    expect(checked.destinations[0]?.credentials).toMatchObject({ result: "unauthorized" });
+    expect(checked.destinations[0]?.credentials.message).toContain("Settings → API Credentials");
     expect(pipeline.logLines.join("")).not.toContain(API_KEY);
     // New credentials: resumes by itself.
     await pipeline.restart({ apiKey: "rotated-key-0002" });

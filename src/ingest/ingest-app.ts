@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { SourceConfig } from "../contracts/config.js";
 import type { ApiError, ErrorCode } from "../contracts/errors.js";
 import { classifyHealth, HEALTH_WINDOW_MS } from "../delivery/health.js";
+import type { CredentialsCheck } from "../destinations/customerio/credentials-check.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { SluiceMetrics } from "../observability/metrics.js";
@@ -21,6 +22,8 @@ export interface IngestDeps {
   /** Called after events were durably committed (wakes the delivery lanes). */
   onEnqueued: () => void;
   metrics: SluiceMetrics;
+  /** The latest credential check of a destination (`GET /api/v1/accounts/region`), or null before one. */
+  credentialsCheck?: (name: string) => (CredentialsCheck & { checkedAtMs: number }) | null;
 }
 
 /**
@@ -150,6 +153,7 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
         return {
           ...classifyHealth(name, byName.get(name)),
           paused: state?.status === "unauthorized" ? { reason: state.reason } : null,
+          credentials: deps.credentialsCheck?.(name) ?? null,
         };
       }),
     );

@@ -18,6 +18,7 @@ export const LOG = {
   deliveryStopped: "delivery.stopped",
   destinationUnauthorized: "destination.unauthorized",
   destinationResumed: "destination.resumed",
+  credentialsChecked: "destination.credentials_checked",
   destinationRateLimited: "destination.rate_limited",
   workerError: "delivery.worker_error",
 } as const;

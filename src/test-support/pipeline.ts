@@ -29,6 +29,8 @@ export interface PipelineOptions {
   worker?: Partial<WorkerOptions>;
   /** More destinations (raw config) besides "cio", e.g. one pointed at a second simulator. */
   extraDestinations?: unknown[];
+  /** Run the start-up credential check (it is one more request the simulator sees). Default false. */
+  checkCredentials?: boolean;
 }
 
 function config(simUrl: string, options: PipelineOptions, apiKey: string): SluiceConfig {
@@ -73,6 +75,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       config: config(sim.url, options, apiKey),
       logger: log.logger,
       worker,
+      checkCredentials: options.checkCredentials ?? false,
     });
   let sluice = await boot(API_KEY);
   const pipeline: Pipeline = {
