@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from "./contracts/config.js";
 import { parseConfigText } from "./contracts/config-file.js";
 import { CustomerioSink } from "./delivery/customerio-sink.js";
+import { DEFAULT_BACKOFF } from "./delivery/retry.js";
 import { DestinationWorker, type WorkerOptions } from "./delivery/worker.js";
 import {
   type CredentialsCheck,
@@ -13,6 +14,7 @@ import {
 import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
 import { HttpService } from "./destinations/customerio/service.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
+import { BacklogProgress } from "./observability/backlog-progress.js";
 import { LOG } from "./observability/log-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type SluiceMetrics } from "./observability/metrics.js";
@@ -173,6 +175,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     }
   }
   const destinationNames = config.destinations.map((destination) => destination.name);
+  const progressByDestination = new Map<string, BacklogProgress>();
   const credentialChecks = new Map<string, CredentialsCheck & { checkedAtMs: number }>();
   const checkService = new HttpService({ timeoutMs: 5000 });
   const checking =
@@ -191,6 +194,10 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     metrics,
     credentialsCheck: (name) => credentialChecks.get(name) ?? null,
   });
+  const progressTimer = setInterval(() => {
+    reportBacklogProgress(workers, { store, logger, clock }, progressByDestination).catch(() => undefined);
+  }, PROGRESS_EVERY_MS);
+  progressTimer.unref();
   const pruneTimer = setInterval(() => {
     store.pruneDedupe(clock() - 24 * 3_600_000).catch(() => undefined);
   }, 10 * 60_000);
@@ -212,6 +219,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       stopping ??= (async () => {
         logger.info({ event: LOG.stopping }, "stopping: intake closed, finishing in-flight deliveries");
         clearInterval(pruneTimer);
+        clearInterval(progressTimer);
         await app.close();
         // A check still waiting for an answer is not worth waiting for.
         await checkService.destroy().catch(() => undefined);
@@ -223,6 +231,40 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       return stopping;
     },
   };
+}
+
+/** How often a draining backlog reports progress. */
+const PROGRESS_EVERY_MS = 5000;
+
+/** One progress line per destination draining a backlog of 1000+ events (done/total, rate, time left). */
+async function reportBacklogProgress(
+  workers: readonly DestinationWorker[],
+  deps: { store: Store; logger: Logger; clock: () => number },
+  progress: Map<string, BacklogProgress>,
+): Promise<void> {
+  const now = deps.clock();
+  const stats = new Map((await deps.store.queueStats(now)).map((entry) => [entry.destination, entry]));
+  for (const worker of workers) {
+    let tracker = progress.get(worker.destination);
+    if (!tracker) {
+      tracker = new BacklogProgress(worker.settledCount, now);
+      progress.set(worker.destination, tracker);
+    }
+    const waiting = stats.get(worker.destination)?.waiting ?? 0;
+    const report = tracker.update({ settled: worker.settledCount, waiting }, now);
+    if (report) {
+      deps.logger.info(
+        {
+          event: LOG.deliveryProgress,
+          destination: worker.destination,
+          done: report.done,
+          total: report.total,
+          perSecond: report.perSecond,
+        },
+        `${worker.destination}: ${report.line}`,
+      );
+    }
+  }
 }
 
 /**
@@ -317,7 +359,11 @@ async function startWorker(
           updatedAtMs: clock(),
         }),
     },
-    workerOptions,
+    {
+      requestsPerSecond: destination.delivery.requestsPerSecond,
+      backoff: { ...DEFAULT_BACKOFF, maxRetryAgeMs: destination.delivery.retryForHours * 3_600_000 },
+      ...workerOptions,
+    },
   );
   worker.start(paused);
   return worker;

@@ -21,6 +21,10 @@ const INGEST_SECONDS = Number(process.env["BENCH_INGEST_SECONDS"] ?? 10);
 const DRAIN_EVENTS = Number(process.env["BENCH_DRAIN_EVENTS"] ?? 200_000);
 const NAIVE_SECONDS = Number(process.env["BENCH_NAIVE_SECONDS"] ?? 15);
 const SIM_PORT = 4610;
+const STORM_SIM_PORT = 4611;
+const STORM_EVENTS = Number(process.env["BENCH_STORM_EVENTS"] ?? 12_000);
+const STORM_SECONDS = Number(process.env["BENCH_STORM_SECONDS"] ?? 10);
+const STORM_CAP_RPS = 20;
 const SLUICE_PORT = 4680;
 
 const trackBody = JSON.stringify({
@@ -54,8 +58,14 @@ async function loadIngest(url: string): Promise<IngestFigures> {
   };
 }
 
-function writeConfig(dir: string): string {
-  const path = join(dir, "sluice.yaml");
+function writeConfig(
+  dir: string,
+  options: { simPort?: number; maxEventsPerRequest?: number; name?: string } = {},
+): string {
+  const path = join(dir, options.name ?? "sluice.yaml");
+  const delivery = options.maxEventsPerRequest
+    ? `    delivery:\n      maxEventsPerRequest: ${options.maxEventsPerRequest}\n`
+    : "";
   writeFileSync(
     path,
     `sources:
@@ -67,8 +77,8 @@ destinations:
     settings:
       siteId: ${SITE_ID}
       apiKey: ${API_KEY}
-      trackUrl: http://127.0.0.1:${SIM_PORT}
-    allow:
+      trackUrl: http://127.0.0.1:${options.simPort ?? SIM_PORT}
+${delivery}    allow:
       events: ["Order Completed"]
       traits: [email, plan]
       properties: [plan, total, currency]
@@ -121,7 +131,7 @@ function readSimState(state: Record<string, unknown>): {
   };
 }
 
-async function fillBacklog(count: number): Promise<void> {
+async function fillBacklog(count: number, idPrefix = "bench"): Promise<void> {
   const pool = new Pool(`http://127.0.0.1:${SLUICE_PORT}`, { connections: 8 });
   const perRequest = 250;
   let next = 0;
@@ -135,7 +145,7 @@ async function fillBacklog(count: number): Promise<void> {
           type: "track",
           userId: `user-${i % 5000}`,
           event: "Order Completed",
-          messageId: `bench-${i}`,
+          messageId: `${idPrefix}-${i}`,
           properties: { plan: "pro", total: i % 100, currency: "USD" },
         });
       }
@@ -244,6 +254,93 @@ async function naiveForwarder(): Promise<DrainFigures> {
   };
 }
 
+interface StormFigures {
+  events: number;
+  stormRequests: number;
+  storm429: number;
+  stormDelivered: number;
+  requestsPerDeliveredEvent: number;
+  attemptsPerAcceptedRequest: number;
+  recoverySeconds: number;
+  peakRequestsPerSecond: number;
+}
+
+/**
+ * A 429 storm: the workspace accepts only STORM_CAP_RPS requests/s (429 + Retry-After: 1 above it)
+ * while Sluice is configured for 100. Batches are capped at 10 events so that the request rate, not
+ * the batch size, is what matters. After STORM_SECONDS the cap is lifted; recovery is the time until
+ * Sluice sends 90 accepted requests within one second again.
+ */
+async function storm(dir: string): Promise<StormFigures> {
+  const sim = `http://127.0.0.1:${STORM_SIM_PORT}`;
+  const simulator = startChild(
+    CLI,
+    [
+      "sandbox",
+      "--port",
+      String(STORM_SIM_PORT),
+      "--site-id",
+      SITE_ID,
+      "--api-key",
+      API_KEY,
+      "--latency-ms",
+      "20",
+      "--rate-limit",
+      String(STORM_CAP_RPS),
+    ],
+    {},
+  );
+  await waitForHttp(`${sim}/__sim/state`);
+  const config = writeConfig(dir, { simPort: STORM_SIM_PORT, maxEventsPerRequest: 10, name: "storm.yaml" });
+  const dataDir = join(dir, "storm");
+  const filler = await startSluice(dataDir, config, "paused");
+  await fillBacklog(STORM_EVENTS, "storm");
+  await filler.stop();
+  const sluice = await startSluice(dataDir, config, "on");
+  await new Promise((resolve) => setTimeout(resolve, STORM_SECONDS * 1000));
+  const liftedAt = Date.now();
+  const atLift = readSimState((await (await fetch(`${sim}/__sim/state`)).json()) as Record<string, unknown>);
+  await fetch(`${sim}/__sim/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ rateLimitRps: null }),
+  });
+  for (;;) {
+    const state = readSimState((await (await fetch(`${sim}/__sim/state`)).json()) as Record<string, unknown>);
+    if (state.accepted >= STORM_EVENTS) break;
+    if (Date.now() - liftedAt > 120_000) throw new Error("storm backlog did not drain in 2 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await sluice.stop();
+  const log = (await (await fetch(`${sim}/__sim/requests?limit=100000`)).json()) as {
+    requests: { atMs: number; status: number; path: string }[];
+  };
+  await simulator.stop();
+  const batches = log.requests.filter((request) => request.path === "/api/v2/batch");
+  const accepted = batches.filter((request) => request.status === 200).map((request) => request.atMs);
+  let recoveredAt = Number.NaN;
+  let peak = 0;
+  for (let i = 0, j = 0; i < accepted.length; i++) {
+    while ((accepted[j] ?? 0) <= (accepted[i] ?? 0) - 1000) j++;
+    const inWindow = i - j + 1;
+    if ((accepted[i] ?? 0) > liftedAt) {
+      peak = Math.max(peak, inWindow);
+      if (Number.isNaN(recoveredAt) && inWindow >= 90) recoveredAt = accepted[i] ?? Number.NaN;
+    }
+  }
+  const total429 = batches.filter((request) => request.status === 429).length;
+  return {
+    events: STORM_EVENTS,
+    stormRequests: atLift.requests,
+    storm429: atLift.status429,
+    stormDelivered: atLift.accepted,
+    requestsPerDeliveredEvent: atLift.requests / Math.max(1, atLift.accepted),
+    attemptsPerAcceptedRequest: batches.length / Math.max(1, batches.length - total429),
+    recoverySeconds: (recoveredAt - liftedAt) / 1000,
+    peakRequestsPerSecond: peak,
+  };
+}
+
 function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
@@ -253,22 +350,28 @@ async function main(): Promise<void> {
   const config = writeConfig(dir);
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}`;
   console.log(`Sluice benchmark on ${machine}\n`);
+  if (process.env["BENCH_ONLY"] === "storm") {
+    const figures = await storm(dir);
+    console.log(JSON.stringify(figures, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   try {
-    console.log(`1/4 ingest ceiling: parse-only HTTP server, ${INGEST_SECONDS} s at 50 connections…`);
+    console.log(`1/5 ingest ceiling: parse-only HTTP server, ${INGEST_SECONDS} s at 50 connections…`);
     const ceilingChild = startChild(CEILING, [], { PORT: "0" });
     const port = Number((await waitForOutput(ceilingChild, /"listening":(\d+)/))[1]);
     const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
     await ceilingChild.stop();
 
     console.log(
-      `2/4 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
+      `2/5 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
     );
     const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
     const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
     await ingestSluice.stop();
 
     console.log(
-      `3/4 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
+      `3/5 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
     );
     const simulator = startChild(
       CLI,
@@ -291,10 +394,15 @@ async function main(): Promise<void> {
     const sluiceDrain = await drain(join(dir, "drain"), config);
 
     console.log(
-      `4/4 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`,
+      `4/5 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`,
     );
     const naive = await naiveForwarder();
     await simulator.stop();
+
+    console.log(
+      `5/5 429 storm: ${STORM_EVENTS} queued events, workspace capped at ${STORM_CAP_RPS} req/s for ${STORM_SECONDS} s (Sluice set to 100), batches of 10…`,
+    );
+    const storm429 = await storm(dir);
 
     const rows: [string, string, string][] = [
       [
@@ -325,6 +433,18 @@ async function main(): Promise<void> {
         `naive ${naive.requests} (${naive.rejected429})`,
       ],
       ["drain peak RSS MB", fixed(sluiceDrain.peakRssMb), ""],
+      [
+        "storm HTTP requests (429s)",
+        `${storm429.stormRequests} (${storm429.storm429})`,
+        `${storm429.stormDelivered} events delivered during the storm`,
+      ],
+      ["storm requests per delivered event", fixed(storm429.requestsPerDeliveredEvent, 3), "target ≤ 1.2"],
+      ["storm attempts per accepted request", fixed(storm429.attemptsPerAcceptedRequest, 3), "whole run"],
+      [
+        "storm seconds to full rate",
+        fixed(storm429.recoverySeconds),
+        `target ≤ 5 (90 accepted req/s; peak ${storm429.peakRequestsPerSecond}/s)`,
+      ],
       [
         "drain speed-up over naive",
         `${fixed(sluiceDrain.eventsPerSecond / Math.max(1, naive.eventsPerSecond))}×`,

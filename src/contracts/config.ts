@@ -49,10 +49,29 @@ export const AllowSchema = z.strictObject({
   properties: z.array(z.string().min(1)).default([]),
 });
 
+export const DeliverySettingsSchema = z.strictObject({
+  /** Track API requests per second for this workspace (Customer.io's limit is 100). Default 100. */
+  requestsPerSecond: z.number().positive().max(1000).default(100),
+  /** How long an event is retried before it is dead-lettered. Default 48 (hours). */
+  retryForHours: z
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(48),
+  /** Most events in one request (the 500,000-byte limit always applies). Default 2000. */
+  maxEventsPerRequest: z.int().min(1).max(10_000).default(2000),
+});
+
 export const CustomerioDestinationSchema = z.strictObject({
   name: NameSchema,
   type: z.literal("customerio"),
   settings: CustomerioSettingsSchema,
+  /** Rate limit, retry window and batch size. */
+  delivery: DeliverySettingsSchema.default({
+    requestsPerSecond: 100,
+    retryForHours: 48,
+    maxEventsPerRequest: 2000,
+  }),
   /** Deny by default: anything not listed here stays in Sluice. */
   allow: AllowSchema.default({ events: [], traits: [], properties: [] }),
 });

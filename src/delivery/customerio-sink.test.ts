@@ -8,6 +8,7 @@ const sink = new CustomerioSink({
   type: "customerio",
   settings: { siteId: "s", apiKey: new Secret("k"), region: "us" },
   allow: { events: ["*"], traits: [], properties: ["notes"] },
+  delivery: { requestsPerSecond: 100, retryForHours: 48, maxEventsPerRequest: 2000 },
 });
 
 function claimed(notes: string): ClaimedDelivery {
@@ -67,6 +68,15 @@ describe("CustomerioSink.pack", () => {
       [[5], false],
     ]);
     expect(ids(sink.pack(items, 1000))).toEqual([[[1, 2, 3, 4, 5], false]]);
+  });
+
+  it("also caps the events per request (delivery.maxEventsPerRequest)", () => {
+    const items = [item(1, "a", 4), item(2, "a", 4), item(3, "a", 4), item(4, "b", 4), item(5, null, 4)];
+    expect(ids(sink.pack(items, 1000, 2))).toEqual([
+      [[1, 2], false],
+      [[3], true],
+      [[4, 5], false],
+    ]);
   });
 
   it("spreads a run too big for one batch over consecutive batches marked as continuing", () => {

@@ -91,10 +91,19 @@ export class CustomerioSink {
    * person's run when it fits in one batch; a run larger than a whole batch spans consecutive batches,
    * each marked `continuesPrevious` so the worker sends them one after the other.
    */
-  pack(items: readonly PackedItem<DeliveryRef>[], maxBatchBytes: number): PackedBatch[] {
+  pack(
+    items: readonly PackedItem<DeliveryRef>[],
+    maxBatchBytes: number,
+    maxEvents: number = this.destination.delivery.maxEventsPerRequest,
+  ): PackedBatch[] {
     const batches: PackedBatch[] = [];
     let current: PackedItem<DeliveryRef>[] = [];
     let currentBytes = BATCH_OVERHEAD_BYTES;
+    const close = () => {
+      if (current.length > 0) batches.push({ items: current, continuesPrevious: false });
+      current = [];
+      currentBytes = BATCH_OVERHEAD_BYTES;
+    };
     let start = 0;
     while (start < items.length) {
       const person = items[start]?.tag.person ?? null;
@@ -106,24 +115,28 @@ export class CustomerioSink {
       }
       const run = items.slice(start, end);
       start = end;
-      if (currentBytes + runBytes <= maxBatchBytes) {
+      const fits = (bytes: number, count: number) =>
+        bytes + runBytes <= maxBatchBytes && count + run.length <= maxEvents;
+      if (fits(currentBytes, current.length)) {
         current.push(...run);
         currentBytes += runBytes;
         continue;
       }
-      if (current.length > 0) batches.push({ items: current, continuesPrevious: false });
-      current = [];
-      currentBytes = BATCH_OVERHEAD_BYTES;
-      if (BATCH_OVERHEAD_BYTES + runBytes <= maxBatchBytes) {
+      close();
+      if (fits(currentBytes, 0)) {
         current = [...run];
         currentBytes += runBytes;
         continue;
       }
-      packBatches(run, maxBatchBytes).forEach((part, index) => {
-        batches.push({ items: part, continuesPrevious: index > 0 });
-      });
+      let index = 0;
+      for (const part of packBatches(run, maxBatchBytes)) {
+        for (let at = 0; at < part.length; at += maxEvents) {
+          batches.push({ items: part.slice(at, at + maxEvents), continuesPrevious: index > 0 });
+          index += 1;
+        }
+      }
     }
-    if (current.length > 0) batches.push({ items: current, continuesPrevious: false });
+    close();
     return batches;
   }
 

@@ -28,13 +28,13 @@ export class TokenBucket {
   }
 
   /**
-   * Change the rate (adaptive rate limiting); the burst follows it so a lowered rate is not undone by
-   * a saved-up burst. Tokens already earned are kept, up to the new burst.
+   * Change the rate (adaptive rate limiting); the burst follows it (a tenth of a second's worth) so a
+   * lowered rate is not undone by a saved-up burst. Tokens already earned are kept, up to the new burst.
    */
   setRate(ratePerSecond: number, nowMs: number): void {
     this.#refill(nowMs);
     this.#rate = ratePerSecond;
-    this.#burst = Math.max(1, ratePerSecond);
+    this.#burst = Math.max(1, ratePerSecond / 10);
     this.#tokens = Math.min(this.#tokens, this.#burst);
   }
 

@@ -72,9 +72,9 @@ export class DestinationWorker {
   #running = false;
   #paused = false;
   #pausedUntilMs = 0;
-  #consecutiveRateLimits = 0;
   #inFlight = 0;
   #eventsInFlight = 0;
+  #settled = 0;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   readonly #pending = new Set<Promise<unknown>>();
@@ -83,7 +83,11 @@ export class DestinationWorker {
     this.#deps = deps;
     this.#options = { ...DEFAULT_WORKER_OPTIONS, ...options };
     this.#bucket = new TokenBucket(
-      { ratePerSecond: this.#options.requestsPerSecond, burst: this.#options.requestsPerSecond },
+      // A tenth of a second's worth of burst: no one-second window holds more than 1.1 × the rate.
+      {
+        ratePerSecond: this.#options.requestsPerSecond,
+        burst: Math.max(1, this.#options.requestsPerSecond / 10),
+      },
       deps.clock(),
     );
     this.#rate = new AdaptiveRate({ maxPerSecond: this.#options.requestsPerSecond }, deps.clock());
@@ -266,7 +270,6 @@ export class DestinationWorker {
     const attempt = (item: PackedItem<DeliveryRef>) => item.tag.attempts + 1;
     switch (decision.kind) {
       case "successful":
-        this.#consecutiveRateLimits = 0;
         this.#count("delivered", batch.length);
         await store.settle(
           batch.map((item) => ({
@@ -279,7 +282,6 @@ export class DestinationWorker {
         );
         return "done";
       case "partial": {
-        this.#consecutiveRateLimits = 0;
         const failed = new Map(decision.failed.map((error) => [error.index, error]));
         const outcomes: DeliveryOutcome[] = batch.map((item, index) => {
           const error = failed.get(index);
@@ -357,17 +359,11 @@ export class DestinationWorker {
         this.#deps.metrics.retries.inc({ destination: this.destination, cause: retryCause(status) });
         if (decision.rateLimited) {
           this.#deps.metrics.rateLimited.inc({ destination: this.destination });
-          this.#consecutiveRateLimits += 1;
           const rate = this.#rate.onRateLimited(now);
           this.#bucket.setRate(rate, now);
-          // A short pause (1-4 s, or Retry-After) while the halved rate takes over: the rate, not
-          // an ever longer pause, is what adapts, so full speed returns within seconds of the last 429.
-          const pause = backoffDelayMs(
-            Math.min(this.#consecutiveRateLimits, 3),
-            this.#options.backoff,
-            decision.retryAfterMs,
-            this.#deps.random,
-          );
+          // A short pause (Retry-After, else about a second) while the halved rate takes over: the
+          // rate, not an ever longer pause, is what adapts, so full speed returns within seconds.
+          const pause = backoffDelayMs(1, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
           this.#pausedUntilMs = Math.max(this.#pausedUntilMs, now + pause);
           logger.warn(
             {
@@ -423,7 +419,13 @@ export class DestinationWorker {
     }
   }
 
+  /** Events this lane settled for good (delivered or failed) since start: drives the progress line. */
+  get settledCount(): number {
+    return this.#settled;
+  }
+
   #count(outcome: "delivered" | "failed" | "retrying", count: number): void {
+    if (outcome !== "retrying") this.#settled += count;
     if (count > 0) this.#deps.metrics.deliveries.inc({ destination: this.destination, outcome }, count);
   }
 

@@ -19,6 +19,7 @@ export const LOG = {
   destinationUnauthorized: "destination.unauthorized",
   destinationResumed: "destination.resumed",
   credentialsChecked: "destination.credentials_checked",
+  deliveryProgress: "delivery.progress",
   destinationRateLimited: "destination.rate_limited",
   workerError: "delivery.worker_error",
 } as const;

@@ -13,6 +13,7 @@ const destination: CustomerioDestinationConfig = {
     traits: ["email", "first_name", "plan", "trial_ends"],
     properties: ["plan", "total", "currency"],
   },
+  delivery: { requestsPerSecond: 100, retryForHours: 48, maxEventsPerRequest: 2000 },
 };
 
 const base = { messageId: "m-1", receivedAt: "2026-11-28T12:00:00.000Z" };
