@@ -1,10 +1,19 @@
 import type { CliIo, Command } from "./command.js";
 import { deliveriesCommand } from "./deliveries.js";
+import { dlqCommand } from "./dlq.js";
 import { sandboxCommand } from "./sandbox.js";
 import { startCommand } from "./start.js";
+import { traceCommand } from "./trace.js";
 import { validateConfigCommand } from "./validate-config.js";
 
-const COMMANDS: readonly Command[] = [startCommand, validateConfigCommand, sandboxCommand, deliveriesCommand];
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  validateConfigCommand,
+  sandboxCommand,
+  deliveriesCommand,
+  dlqCommand,
+  traceCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

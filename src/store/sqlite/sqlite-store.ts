@@ -29,7 +29,7 @@ import {
 import { GroupCommit, type GroupCommitStats } from "./group-commit.js";
 import { applyMigrations, MIGRATIONS } from "./migrations.js";
 import * as sql from "./statements.js";
-import { startWriterThread } from "./writer-thread.js";
+import { startWriterThread, WriterThreadError } from "./writer-thread.js";
 
 export interface SqliteStoreOptions {
   /** Database file; it and its directory are created when missing. Sluice passes `${dataDir}/sluice.db`. */
@@ -563,8 +563,13 @@ export function readDeliveryLog(path: string, filter: DeliveryLogFilter): Delive
 }
 
 function writeFailed(message: string, cause: unknown): StoreError {
+  // SQLite's own code (SQLITE_FULL, SQLITE_READONLY, ...): on the error, or carried over from the writer thread.
   const code =
-    typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown";
+    cause instanceof WriterThreadError
+      ? cause.sqliteCode
+      : typeof cause === "object" && cause !== null && "code" in cause
+        ? String(cause.code)
+        : "unknown";
   return new StoreError("ER_STORE_WRITE_FAILED", `${message} (${code}); nothing of it was committed`, {
     cause,
   });
@@ -577,4 +582,145 @@ function invalidOption(message: string): never {
 /** Drop `undefined` members so they do not override defaults when spread. */
 function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Open a Sluice database read-only, or say plainly that there is none at `path`. */
+function openReadOnly(path: string): Database.Database {
+  try {
+    return new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "unreadable";
+    throw new StoreError("ER_STORE_CLOSED", `no Sluice database at ${path} (${code})`);
+  }
+}
+
+/**
+ * A delivery's attempt history, oldest first, read through a read-only connection (safe beside a
+ * running Sluice, like `readDeliveryLog`); empty for an unknown id.
+ *
+ * @example
+ * readAttempts(".sluice/sluice.db", 42) // [{ atMs, status: 503, latencyMs: 120, state: "retrying", reason }]
+ */
+export function readAttempts(path: string, deliveryId: number): AttemptRecord[] {
+  const db = openReadOnly(path);
+  try {
+    const history = db.prepare<[number], string | null>(sql.SQL_ATTEMPT_HISTORY).pluck().get(deliveryId);
+    return parseAttemptHistory(history ?? null);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The stored event JSON of a delivery, read-only; null once the body was deleted (see `Store.settle`:
+ * failed deliveries keep it) or when the delivery does not exist.
+ *
+ * @example
+ * readEventBody(".sluice/sluice.db", 42) // '{"type":"track",...}'
+ */
+export function readEventBody(path: string, deliveryId: number): string | null {
+  const db = openReadOnly(path);
+  try {
+    return db.prepare<[number], string | null>(sql.SQL_EVENT_BODY).pluck().get(deliveryId) ?? null;
+  } finally {
+    db.close();
+  }
+}
+
+export interface ReplayDeadLettersOptions {
+  /** The replay's clock: replayed deliveries get this as their update time. */
+  nowMs: number;
+  /** Replay at most this many (the oldest first). Default: every match. */
+  limit?: number;
+  /** Deliveries replayed per transaction. Default 1000. */
+  chunkSize?: number;
+  /** Count the matches without changing anything. Default false. */
+  dryRun?: boolean;
+  /** Called after every chunk with the replayed count so far and the total to replay. */
+  onChunk?: (replayed: number, total: number) => void;
+  /** How long a chunk waits for the running Sluice's write lock. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Put dead letters back in the queue from beside a running Sluice: the same replay as `Store.replay`
+ * (state queued, due at once, messageId kept, `replays` + 1), on a connection of its own that clears
+ * no leases and starts no writer thread — `openSqliteStore` would clear the running process's leases.
+ *
+ * The matches are fixed first (oldest first, up to `limit`), then replayed by id in chunks, each its
+ * own short IMMEDIATE transaction followed by a pause as long as the chunk took, so the running
+ * Sluice's group commits get the write lock between chunks and a delivery that fails again during
+ * a long replay is not replayed twice. The running Sluice picks them up within its idle poll.
+ *
+ * @example
+ * await replayDeadLetters(".sluice/sluice.db", { destination: "customerio" }, { nowMs: Date.now() })
+ * // { matched: 12, replayed: 12 }
+ */
+export async function replayDeadLetters(
+  path: string,
+  filter: ReplayFilter,
+  options: ReplayDeadLettersOptions,
+): Promise<{ matched: number; replayed: number }> {
+  const chunkSize = options.chunkSize ?? 1000;
+  const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+  validateReplay(filter, { nowMs: options.nowMs, limit });
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+    invalidOption("chunkSize must be a positive integer");
+  const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs;
+  let db: Database.Database;
+  try {
+    db = new Database(path, {
+      readonly: options.dryRun === true,
+      fileMustExist: true,
+      timeout: busyTimeoutMs,
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "unreadable";
+    throw new StoreError("ER_STORE_CLOSED", `no Sluice database at ${path} (${code})`);
+  }
+  try {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit };
+    for (const key of ["destination", "messageId", "deliveryIds", "fromMs", "toMs"] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      where.push(sql.REPLAY_WHERE[key]);
+      params[key] = typeof value === "object" ? JSON.stringify(value) : value;
+    }
+    // The selection of `sql.sqlReplay`, without the update: which dead letters the replay will take.
+    const ids = db
+      .prepare<Record<string, string | number>, number>(
+        `SELECT d.id FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq
+         WHERE d.state = 'failed' AND e.body IS NOT NULL${where.map((w) => ` AND ${w}`).join("")}
+         ORDER BY d.id LIMIT @limit`,
+      )
+      .pluck()
+      .all(params);
+    if (options.dryRun === true || ids.length === 0) return { matched: ids.length, replayed: 0 };
+    db.pragma("synchronous = FULL");
+    const replayChunk = db.prepare<{ deliveryIds: string; nowMs: number; limit: number }>(
+      sql.sqlReplay([sql.REPLAY_WHERE.deliveryIds]),
+    );
+    const inTransaction = db.transaction((chunk: readonly number[]) =>
+      replayChunk.all({ deliveryIds: JSON.stringify(chunk), nowMs: options.nowMs, limit: chunk.length }),
+    );
+    let replayed = 0;
+    for (let start = 0; start < ids.length; start += chunkSize) {
+      const chunk = ids.slice(start, start + chunkSize);
+      const startedMs = performance.now();
+      try {
+        replayed += inTransaction.immediate(chunk).length;
+      } catch (error) {
+        throw writeFailed(`replay of ${chunk.length} dead letter(s) failed`, error);
+      }
+      options.onChunk?.(replayed, ids.length);
+      if (start + chunkSize < ids.length) {
+        const pauseMs = Math.min(100, Math.max(1, Math.ceil(performance.now() - startedMs)));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    }
+    return { matched: ids.length, replayed };
+  } finally {
+    db.close();
+  }
 }
