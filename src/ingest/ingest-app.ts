@@ -85,6 +85,8 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
 
   let storeFailures = 0;
   let lastStoreFailureLogMs = Number.NEGATIVE_INFINITY;
+  /** When the last enqueue failed, while no enqueue has succeeded since (null: writes work). */
+  let failingSinceMs: number | null = null;
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.apiError });
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
@@ -103,6 +105,7 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     }
     // A full or read-only disk fails every request: log the first, then one line per 5 s with a count.
     const now = deps.clock();
+    failingSinceMs = now;
     storeFailures += 1;
     if (now - lastStoreFailureLogMs >= 5000) {
       deps.logger.error(
@@ -135,6 +138,13 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
   /** Readiness: not shutting down and the store answers a query. */
   app.get("/readyz", async (_request, reply) => {
     if (closing) return reply.code(503).send({ status: "not ready", reason: "shutting down" });
+    // Not ready while writes fail (disk full, read-only): a load balancer sends the traffic to a
+    // node that can store it. Only for 5 s after the last failure, so that the node is tried again.
+    if (failingSinceMs !== null && deps.clock() - failingSinceMs < 5000) {
+      return reply
+        .code(503)
+        .send({ status: "not ready", reason: "events cannot be stored (disk full or read-only?)" });
+    }
     try {
       await deps.store.queueStats(deps.clock());
       return { status: "ready" };
@@ -200,6 +210,7 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     }
     if (accepted.length > 0) {
       const results = await deps.store.enqueue(accepted);
+      failingSinceMs = null;
       deps.onEnqueued();
       const duplicates = results.filter((result) => result.duplicate).length;
       if (duplicates > 0) metrics.ingestEvents.inc({ source: source.name, outcome: "duplicate" }, duplicates);

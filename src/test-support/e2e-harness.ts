@@ -73,9 +73,39 @@ export class IngestClient {
     }
   }
 
+  /** `GET baseUrl + path` on the same pool (health and readiness probes); network errors as for `post`. */
+  async get(baseUrl: string, path: string): Promise<IngestOutcome> {
+    try {
+      const response = await request(`${baseUrl}${path}`, { method: "GET", dispatcher: this.#agent });
+      return { status: response.statusCode, body: await response.body.text() };
+    } catch (error) {
+      const { code, name } = error as { code?: string; name?: string };
+      return { networkError: code ?? name ?? "error" };
+    }
+  }
+
   async close(): Promise<void> {
     await this.#agent.destroy();
   }
+}
+
+/**
+ * Poll `GET /readyz` until it answers `200 {"status":"ready"}`; fail after `timeoutMs` with the last answer.
+ *
+ * @example
+ * const sluice = await startSluiceProcess({ dataDir, configPath });
+ * await waitForReady(client, sluice.url, 10_000);
+ */
+export async function waitForReady(client: IngestClient, baseUrl: string, timeoutMs: number): Promise<void> {
+  let last: IngestOutcome | undefined;
+  await waitFor(
+    async () => {
+      last = await client.get(baseUrl, "/readyz");
+      return "status" in last && last.status === 200 && last.body === '{"status":"ready"}';
+    },
+    timeoutMs,
+    () => `${baseUrl}/readyz to answer 200 (last: ${JSON.stringify(last)})`,
+  );
 }
 
 /** Poll `check` every 10 ms until it returns true; fail after `timeoutMs` saying what was awaited. */
