@@ -1,0 +1,74 @@
+/**
+ * Which deliveries one claim takes, and in what order (see `Store.claim`), from what the claim read:
+ * its window (the oldest ready deliveries it could lock) and the first waiting deliveries of every
+ * ordering key in that window.
+ *
+ * Unlike SQLite, a PostgreSQL window can have holes: `SKIP LOCKED` passes over rows another node's
+ * claim holds at that instant. A person's run is therefore rebuilt from the key's own waiting rows,
+ * starting at the first: each row must be in the window or be ready and locked by this claim too;
+ * the first row that is neither ends the run, and when it is the key's first row the key is blocked.
+ */
+
+export interface WindowRow {
+  id: number;
+  orderingKey: string | null;
+}
+
+export interface KeyRunRow {
+  key: string;
+  id: number;
+  ready: boolean;
+}
+
+/**
+ * Ready deliveries of the window's keys that the window does not hold: the claim tries to lock them
+ * (without waiting) before choosing, so a run can continue past the window.
+ *
+ * @example
+ * extraCandidates([{ id: 1, orderingKey: "p" }], [{ key: "p", id: 1, ready: true }, { key: "p", id: 9, ready: true }]);
+ * // [9]
+ */
+export function extraCandidates(window: readonly WindowRow[], keyRuns: readonly KeyRunRow[]): number[] {
+  const inWindow = new Set(window.map((row) => row.id));
+  return keyRuns.filter((row) => row.ready && !inWindow.has(row.id)).map((row) => row.id);
+}
+
+/**
+ * The ids the claim leases, in the order it returns them. Entries go in window order; a key enters at
+ * its first window row and brings its whole run (contiguous in the result), up to `limit` in all.
+ * `locked` holds the extra candidates this claim managed to lock.
+ *
+ * @example
+ * chooseClaim([{ id: 1, orderingKey: "p" }, { id: 2, orderingKey: null }],
+ *   [{ key: "p", id: 1, ready: true }, { key: "p", id: 3, ready: true }], new Set([3]), 10); // [1, 3, 2]
+ */
+export function chooseClaim(
+  window: readonly WindowRow[],
+  keyRuns: readonly KeyRunRow[],
+  locked: ReadonlySet<number>,
+  limit: number,
+): number[] {
+  const inWindow = new Set(window.map((row) => row.id));
+  const rowsByKey = new Map<string, number[]>();
+  for (const row of keyRuns) {
+    const rows = rowsByKey.get(row.key) ?? [];
+    rows.push(row.id);
+    rowsByKey.set(row.key, rows);
+  }
+  const chosen: number[] = [];
+  const seenKeys = new Set<string>();
+  for (const row of window) {
+    if (chosen.length >= limit) break;
+    if (row.orderingKey === null) {
+      chosen.push(row.id);
+      continue;
+    }
+    if (seenKeys.has(row.orderingKey)) continue;
+    seenKeys.add(row.orderingKey);
+    for (const id of (rowsByKey.get(row.orderingKey) ?? []).sort((a, b) => a - b)) {
+      if (chosen.length >= limit || !(inWindow.has(id) || locked.has(id))) break;
+      chosen.push(id);
+    }
+  }
+  return chosen;
+}

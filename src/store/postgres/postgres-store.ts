@@ -1,0 +1,474 @@
+import { type CustomTypesConfig, escapeIdentifier, Pool, type PoolClient, types as pgTypes } from "pg";
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryLogEntry,
+  DeliveryLogFilter,
+  DeliveryOutcome,
+  DestinationState,
+  EnqueueEvent,
+  EnqueueResult,
+  OutcomeCounts,
+  QueueStats,
+  ReplayFilter,
+  Store,
+} from "../port.js";
+import { GroupCommit, type GroupCommitStats } from "../sqlite/group-commit.js";
+import { StoreError } from "../store-error.js";
+import {
+  requireEpochMs,
+  validateClaim,
+  validateDestinationState,
+  validateEnqueueEvents,
+  validateLogFilter,
+  validateOutcomes,
+  validateReplay,
+} from "../validate-input.js";
+import { chooseClaim, extraCandidates, type KeyRunRow, type WindowRow } from "./claim-order.js";
+import { type EnqueueGroupContext, writeEnqueueGroup } from "./enqueue-group.js";
+import { applyPostgresMigrations, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { isRetryable, storeFailure } from "./pg-errors.js";
+import { storableEvents, storableOutcome, storableText } from "./pg-text.js";
+import {
+  type PostgresSettings,
+  type PostgresStoreOptions,
+  validatePostgresOptions,
+} from "./postgres-options.js";
+import { settleRunParameters, settleRuns } from "./settle-runs.js";
+import { LOG_WHERE, type PostgresStatements, postgresStatements, REPLAY_WHERE } from "./statements.js";
+import { WorkChannel, type WorkListener } from "./work-channel.js";
+
+export { POSTGRES_DEFAULTS, type PostgresStoreOptions } from "./postgres-options.js";
+
+/** The PostgreSQL store: the port plus what only a shared, networked database offers. */
+export interface PostgresStore extends Store {
+  readonly schema: string;
+  /** The NOTIFY channel: `sluice_work` for the `public` schema, `sluice_work_<schema>` for any other. */
+  readonly channel: string;
+  /**
+   * Call `listener` with a destination's name whenever any node commits new deliveries for it
+   * (enqueue or replay), and, after the LISTEN connection (re)connects, once for every destination
+   * with waiting work. Starts the dedicated LISTEN connection on first use. Returns the unsubscribe.
+   */
+  onWork(listener: WorkListener): () => void;
+  /** Resolves once the LISTEN connection started by `onWork` is listening. */
+  workListening(): Promise<void>;
+  /** Group-commit counters since open: `commits` < `calls` means enqueue calls shared transactions. */
+  groupCommitStats(): GroupCommitStats;
+}
+
+/** Attempts of a transaction that hit a deadlock or serialization failure before giving up. */
+const MAX_TRANSACTION_ATTEMPTS = 3;
+
+/** `bigint` (and `bigint[]`) as JS numbers: every id and epoch-ms value Sluice stores is a safe integer. */
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+/** pg-types' own lookup, typed by plain OIDs (its `TypeId` enum lacks the array types). */
+const builtinParser = pgTypes.getTypeParser as (oid: number, format?: "text" | "binary") => unknown;
+const parseInt8Array = builtinParser(INT8_ARRAY, "text") as (value: string) => (string | null)[];
+const TYPES = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8) return (value: string) => Number(value);
+    if (oid === INT8_ARRAY)
+      return (value: string) => parseInt8Array(value).map((item) => (item === null ? null : Number(item)));
+    return builtinParser(oid, format);
+  },
+} as CustomTypesConfig;
+
+/**
+ * Connect to PostgreSQL, apply migrations (serialised across nodes by an advisory lock) and return
+ * the store. Unlike SQLite it clears no leases at open: other nodes may hold them; a crashed node's
+ * leases simply run out.
+ *
+ * @example
+ * const store = await openPostgresStore({ url: process.env.SLUICE_DATABASE_URL!, schema: "sluice" });
+ * const stop = store.onWork((destination) => workers.get(destination)?.notify());
+ * await store.enqueue([{ sourceName: "web", messageId: "m1", eventType: "track",
+ *   receivedAtMs: Date.now(), body: "{}", destinations: ["customerio"] }]);
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const settings = validatePostgresOptions(options);
+  const pool = new Pool({
+    connectionString: settings.url,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectionTimeoutMs,
+    application_name: settings.applicationName,
+    types: TYPES,
+  });
+  const report = (error: unknown) => settings.onBackgroundError?.(storeFailure("background work", error));
+  pool.on("error", report);
+  try {
+    const store = new PostgresStoreImpl(pool, settings, report);
+    await store.migrate();
+    await store.lookUpSequences();
+    return store;
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw storeFailure("open", error);
+  }
+}
+
+class PostgresStoreImpl implements PostgresStore {
+  readonly schema: string;
+  readonly channel: string;
+  private closed = false;
+  private readonly sql: PostgresStatements;
+  private readonly groupCommit: GroupCommit<EnqueueEvent, EnqueueResult>;
+  private readonly work: WorkChannel;
+  private workStarted = false;
+  private sequences: EnqueueGroupContext["sequences"] | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly settings: PostgresSettings,
+    report: (error: unknown) => void,
+  ) {
+    this.schema = settings.schema;
+    this.channel = settings.schema === "public" ? "sluice_work" : `sluice_work_${settings.schema}`;
+    this.sql = postgresStatements(settings.schema);
+    this.groupCommit = new GroupCommit(
+      (calls) =>
+        this.transaction("enqueue", (client) =>
+          writeEnqueueGroup(client, calls, {
+            sql: this.sql,
+            dedupeWindowMs: settings.dedupeWindowMs,
+            sequences: this.requireSequences(),
+            channel: this.channel,
+          }),
+        ),
+      settings.maxEventsPerCommit,
+    );
+    this.work = new WorkChannel({
+      connection: {
+        connectionString: settings.url,
+        connectionTimeoutMillis: settings.connectionTimeoutMs,
+        // Names the connection in pg_stat_activity (63 bytes at most; longer names are cut).
+        application_name: `${settings.applicationName}-listen:${settings.schema}`,
+        types: TYPES,
+      },
+      channel: this.channel,
+      waitingDestinations: async () =>
+        (await this.pool.query<{ destination: string }>(this.sql.waitingDestinations)).rows.map(
+          (row) => row.destination,
+        ),
+      onError: report,
+    });
+  }
+
+  async migrate(): Promise<void> {
+    this.assertOpen();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw storeFailure("migrate", error);
+    }
+    let broken = false;
+    try {
+      await applyPostgresMigrations(client, this.schema, POSTGRES_MIGRATIONS);
+    } catch (error) {
+      // A database error may have left the connection unusable: discard it rather than pool it.
+      broken = !(error instanceof StoreError);
+      throw storeFailure("migrate", error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Called once by `openPostgresStore`, after the tables exist. */
+  async lookUpSequences(): Promise<void> {
+    const { rows } = await this.pool.query<{ events: string; deliveries: string }>(this.sql.sequences, [
+      `${escapeIdentifier(this.schema)}.events`,
+      `${escapeIdentifier(this.schema)}.deliveries`,
+    ]);
+    const row = rows[0];
+    if (row === undefined) throw new Error("identity sequences not found");
+    this.sequences = { events: row.events, deliveries: row.deliveries };
+  }
+
+  async enqueue(events: readonly EnqueueEvent[]): Promise<EnqueueResult[]> {
+    this.assertOpen();
+    const copies = storableEvents(validateEnqueueEvents(events));
+    if (copies.length === 0) return [];
+    return this.groupCommit.submit(copies);
+  }
+
+  async claim(destination: string, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    this.assertOpen();
+    validateClaim(destination, options);
+    const name = storableText(destination, "destination");
+    const { limit, nowMs, leaseMs } = options;
+    return this.transaction("claim", async (client) => {
+      const window = (await client.query<WindowRow>(this.sql.selectReadyWindow, [name, nowMs, limit])).rows;
+      if (window.length === 0) return [];
+      const keys = [...new Set(window.flatMap((row) => (row.orderingKey === null ? [] : [row.orderingKey])))];
+      let keyRuns: KeyRunRow[] = [];
+      const locked = new Set<number>();
+      if (keys.length > 0) {
+        keyRuns = (await client.query<KeyRunRow>(this.sql.keyRuns, [name, keys, nowMs, limit])).rows;
+        const candidates = extraCandidates(window, keyRuns);
+        if (candidates.length > 0) {
+          const { rows } = await client.query<{ id: number }>(this.sql.lockReady, [candidates, nowMs]);
+          for (const row of rows) locked.add(row.id);
+        }
+      }
+      const chosen = chooseClaim(window, keyRuns, locked, limit);
+      if (chosen.length === 0) return [];
+      const { rows } = await client.query<ClaimedDelivery>(this.sql.leaseAndFetch, [chosen, nowMs + leaseMs]);
+      const byId = new Map(rows.map((row) => [row.deliveryId, row]));
+      return chosen.flatMap((id) => {
+        const row = byId.get(id);
+        return row === undefined ? [] : [row];
+      });
+    });
+  }
+
+  async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void> {
+    this.assertOpen();
+    validateOutcomes(outcomes, nowMs);
+    if (outcomes.length === 0) return;
+    const runs = settleRuns(outcomes.map(storableOutcome));
+    await this.transaction("settle", async (client) => {
+      const finished = new Set<number>();
+      for (const run of runs) {
+        const { rows } = await client.query<{ changed: number; eventSeqs: number[] }>(
+          this.sql.settleRun,
+          settleRunParameters(run, nowMs),
+        );
+        const result = rows[0] ?? { changed: 0, eventSeqs: [] };
+        for (const seq of result.eventSeqs) finished.add(seq);
+        if (result.changed === run.ids.length) continue;
+        // Fewer changed than given: some were terminal already (ignored) or some id is unknown.
+        const unknown = await client.query<{ id: number }>(this.sql.firstUnknownDelivery, [run.ids]);
+        const id = unknown.rows[0]?.id;
+        if (id !== undefined) {
+          throw new StoreError("ER_STORE_UNKNOWN_DELIVERY", `delivery ${id} does not exist`);
+        }
+      }
+      if (finished.size > 0) await client.query(this.sql.dropUnneededBodies, [[...finished]]);
+    });
+  }
+
+  async nextWakeMs(destination: string): Promise<number | null> {
+    this.assertOpen();
+    const name = storableText(destination, "destination");
+    const rows = await this.query<{ wakeMs: number | null }>("nextWakeMs", this.sql.nextWake, [name]);
+    return rows[0]?.wakeMs ?? null;
+  }
+
+  async listDeliveries(filter: DeliveryLogFilter): Promise<DeliveryLogEntry[]> {
+    this.assertOpen();
+    const limit = validateLogFilter(filter);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const key of ["destination", "messageId", "state", "beforeId", "fromMs", "toMs"] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      params.push(typeof value === "string" ? storableText(value, `filter.${key}`) : value);
+      where.push(LOG_WHERE[key].replace("$n", `$${params.length}`));
+    }
+    params.push(limit);
+    return this.query<DeliveryLogEntry>(
+      "listDeliveries",
+      this.sql.listDeliveries(where, params.length),
+      params,
+    );
+  }
+
+  async deliveryAttempts(deliveryId: number): Promise<AttemptRecord[]> {
+    this.assertOpen();
+    requireEpochMs(deliveryId, "deliveryId");
+    const rows = await this.query<{ history: unknown }>("deliveryAttempts", this.sql.attemptHistory, [
+      deliveryId,
+    ]);
+    return parseAttemptHistory(rows[0]?.history ?? null);
+  }
+
+  async replay(filter: ReplayFilter, options: { nowMs: number; limit: number }): Promise<number> {
+    this.assertOpen();
+    validateReplay(filter, options);
+    const where: string[] = [];
+    const params: unknown[] = [options.nowMs, options.limit];
+    for (const key of ["destination", "messageId", "deliveryIds", "fromMs", "toMs"] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      params.push(typeof value === "string" ? storableText(value, `filter.${key}`) : value);
+      where.push(REPLAY_WHERE[key].replace("$n", `$${params.length}`));
+    }
+    return this.transaction("replay", async (client) => {
+      const { rows } = await client.query<{ destination: string }>(this.sql.replay(where), params);
+      const destinations = [...new Set(rows.map((row) => row.destination))];
+      if (destinations.length > 0) await client.query(this.sql.notifyWork, [this.channel, destinations]);
+      return rows.length;
+    });
+  }
+
+  async queueStats(nowMs: number): Promise<QueueStats[]> {
+    this.assertOpen();
+    requireEpochMs(nowMs, "nowMs");
+    const rows = await this.query<{
+      destination: string;
+      waiting: number;
+      retrying: number;
+      oldestCreatedAtMs: number;
+    }>("queueStats", this.sql.queueStats, []);
+    return rows.map((row) => ({
+      destination: row.destination,
+      waiting: row.waiting,
+      retrying: row.retrying,
+      oldestAgeMs: Math.max(0, nowMs - row.oldestCreatedAtMs),
+    }));
+  }
+
+  async outcomeCounts(sinceMs: number): Promise<OutcomeCounts[]> {
+    this.assertOpen();
+    requireEpochMs(sinceMs, "sinceMs");
+    return this.query<OutcomeCounts>("outcomeCounts", this.sql.outcomeCounts, [sinceMs]);
+  }
+
+  async eventBody(deliveryId: number): Promise<string | null> {
+    this.assertOpen();
+    requireEpochMs(deliveryId, "deliveryId");
+    const rows = await this.query<{ body: string }>("eventBody", this.sql.eventBody, [deliveryId]);
+    return rows[0]?.body ?? null;
+  }
+
+  async getDestinationState(name: string): Promise<DestinationState | null> {
+    this.assertOpen();
+    const key = storableText(String(name), "name");
+    const rows = await this.query<DestinationState>("getDestinationState", this.sql.getDestinationState, [
+      key,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  async setDestinationState(state: DestinationState): Promise<void> {
+    this.assertOpen();
+    validateDestinationState(state);
+    const text = (value: string | null, name: string) => (value === null ? null : storableText(value, name));
+    await this.query("setDestinationState", this.sql.setDestinationState, [
+      storableText(state.name, "state.name"),
+      state.status,
+      text(state.reason, "state.reason"),
+      text(state.credentialsFingerprint, "state.credentialsFingerprint"),
+      state.updatedAtMs,
+    ]);
+  }
+
+  async pruneDedupe(olderThanMs: number): Promise<number> {
+    this.assertOpen();
+    requireEpochMs(olderThanMs, "olderThanMs");
+    const batch = this.settings.pruneBatchSize;
+    let removed = 0;
+    // Each batch is its own short transaction: no long lock, and vacuum can reclaim as it goes.
+    while (!this.closed) {
+      let deleted: number;
+      try {
+        deleted = (await this.pool.query(this.sql.pruneDedupeBatch, [olderThanMs, batch])).rowCount ?? 0;
+      } catch (error) {
+        throw storeFailure("pruneDedupe", error);
+      }
+      removed += deleted;
+      if (deleted < batch) break;
+    }
+    return removed;
+  }
+
+  onWork(listener: WorkListener): () => void {
+    this.assertOpen();
+    this.workStarted = true;
+    return this.work.subscribe(listener);
+  }
+
+  workListening(): Promise<void> {
+    this.assertOpen();
+    return this.workStarted ? this.work.listening() : Promise.resolve();
+  }
+
+  groupCommitStats(): GroupCommitStats {
+    return this.groupCommit.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.groupCommit.drain();
+    await this.work.close();
+    await this.pool.end();
+  }
+
+  /**
+   * Run `work` in a transaction on one pooled connection. A deadlock or serialization failure runs it
+   * again (nothing was committed); other errors become `ER_STORE_WRITE_FAILED` (a `StoreError` thrown
+   * by `work` passes through). A connection that fails to roll back is discarded, not reused.
+   */
+  private async transaction<T>(operation: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      let client: PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw storeFailure(operation, error);
+      }
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        if (!(error instanceof StoreError) && isRetryable(error) && attempt < MAX_TRANSACTION_ATTEMPTS)
+          continue;
+        throw storeFailure(operation, error);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /** One autocommitted statement; errors become `StoreError`s. */
+  private async query<Row extends object>(
+    operation: string,
+    text: string,
+    params: unknown[],
+  ): Promise<Row[]> {
+    try {
+      return (await this.pool.query<Row>(text, params)).rows;
+    } catch (error) {
+      throw storeFailure(operation, error);
+    }
+  }
+
+  private requireSequences(): EnqueueGroupContext["sequences"] {
+    if (this.sequences === undefined) throw new Error("the store has not finished opening");
+    return this.sequences;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new StoreError("ER_STORE_CLOSED", `the store on schema ${this.schema} is closed; open a new one`);
+    }
+  }
+}
+
+/** `attempt_history` (jsonb, already parsed) → records; a malformed entry is skipped. */
+function parseAttemptHistory(history: unknown): AttemptRecord[] {
+  if (!Array.isArray(history)) return [];
+  const records: AttemptRecord[] = [];
+  for (const entry of history) {
+    if (!Array.isArray(entry)) continue;
+    const [atMs, status, latencyMs, state, reason] = entry as [
+      number,
+      number | null,
+      number,
+      AttemptRecord["state"],
+      string | null,
+    ];
+    records.push({ atMs, status: status ?? null, latencyMs, state, reason: reason ?? null });
+  }
+  return records;
+}

@@ -1,0 +1,297 @@
+import { escapeIdentifier } from "pg";
+
+/**
+ * The SQL the PostgreSQL adapter runs, with every table qualified by the store's schema (so a
+ * connection's `search_path` never matters, and PgBouncer-style poolers cannot mix schemas up).
+ * Every value is a bound parameter; arrays go in as one parameter each and come out of `unnest`.
+ *
+ * `state IN ('queued', 'retrying')` is written exactly as in the partial indexes' predicates, so the
+ * planner can prove a query covered by them.
+ */
+export type PostgresStatements = ReturnType<typeof postgresStatements>;
+
+const WAITING = "state IN ('queued', 'retrying')";
+
+/** The columns of a delivery-log entry, from `deliveries AS d JOIN events AS e`. */
+const LOG_COLUMNS = `d.id AS "deliveryId", d.destination, e.source_name AS "sourceName",
+  e.message_id AS "messageId", e.event_type AS "eventType", d.state, d.stage, d.reason, d.field,
+  d.attempts, d.last_status AS "lastStatus", e.received_at_ms AS "receivedAtMs",
+  d.first_attempt_at_ms AS "firstAttemptAtMs", d.updated_at_ms AS "updatedAtMs", d.replays`;
+
+/**
+ * WHERE fragments of the log query, by filter field; `$n` is filled with the parameter's position.
+ * Only these fixed texts ever reach the SQL, never a filter value.
+ */
+export const LOG_WHERE = {
+  destination: "d.destination = $n",
+  messageId: "e.message_id = $n",
+  state: "d.state = $n",
+  beforeId: "d.id < $n",
+  fromMs: "d.updated_at_ms >= $n",
+  toMs: "d.updated_at_ms < $n",
+} as const;
+
+/** WHERE fragments of replay's selection, as `LOG_WHERE`. */
+export const REPLAY_WHERE = {
+  destination: "d.destination = $n",
+  messageId: "e.message_id = $n",
+  deliveryIds: "d.id = ANY($n::bigint[])",
+  fromMs: "d.updated_at_ms >= $n",
+  toMs: "d.updated_at_ms < $n",
+} as const;
+
+/**
+ * Every statement of the adapter for one schema.
+ *
+ * @example
+ * const sql = postgresStatements("sluice");
+ * await pool.query(sql.nextWake, ["customerio"]);
+ */
+export function postgresStatements(schema: string) {
+  const s = escapeIdentifier(schema);
+  return {
+    /**
+     * One dedupe round: keys distinct within the call. Inserts a new key, or refreshes one first seen at
+     * least a window before this copy; RETURNING names the keys that were accepted (absent = duplicate).
+     * A key another transaction is inserting makes this wait for that transaction's outcome, so of two
+     * concurrent copies exactly one is accepted.
+     */
+    recordDedupeKeys: `
+      INSERT INTO ${s}.dedupe AS k (source_name, message_id, seen_at_ms)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+      ON CONFLICT (source_name, message_id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms
+        WHERE excluded.seen_at_ms - k.seen_at_ms >= $4
+      RETURNING source_name AS "sourceName", message_id AS "messageId"`,
+
+    /** Ids for a group's events and deliveries, drawn in advance so rows can reference each other. */
+    allocateIds: `
+      SELECT ARRAY(SELECT nextval($1::regclass) FROM generate_series(1, $2)) AS "eventSeqs",
+             ARRAY(SELECT nextval($3::regclass) FROM generate_series(1, $4)) AS "deliveryIds"`,
+
+    /** The sequences behind the identity columns, looked up once at open for `allocateIds`. */
+    sequences: `
+      SELECT pg_get_serial_sequence($1, 'seq') AS events, pg_get_serial_sequence($2, 'id') AS deliveries`,
+
+    /**
+     * A group's events, bodies and deliveries in one statement, then one NOTIFY per destination: the
+     * notifications are delivered when the transaction commits, and not at all if it rolls back.
+     */
+    insertGroup: `
+      WITH new_events AS (
+        INSERT INTO ${s}.events (seq, source_name, message_id, event_type, received_at_ms)
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+      ), new_bodies AS (
+        INSERT INTO ${s}.event_bodies (event_seq, body)
+        SELECT * FROM unnest($6::bigint[], $7::text[])
+      ), new_deliveries AS (
+        INSERT INTO ${s}.deliveries
+          (id, event_seq, destination, ordering_key, state, created_at_ms, updated_at_ms)
+        SELECT id, event_seq, destination, ordering_key, 'queued', created_at_ms, created_at_ms
+        FROM unnest($8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[])
+          AS u (id, event_seq, destination, ordering_key, created_at_ms)
+      )
+      SELECT pg_notify($13, destination) FROM unnest($14::text[]) AS destination`,
+
+    /**
+     * The claim's window: the oldest `limit` ready deliveries that no concurrent claimer holds, locked
+     * until the claim commits. SKIP LOCKED lets several nodes claim the same destination at once
+     * without waiting for, or ever taking, each other's rows.
+     */
+    selectReadyWindow: `
+      SELECT id, ordering_key AS "orderingKey" FROM ${s}.deliveries
+      WHERE destination = $1 AND ${WAITING} AND next_attempt_at_ms <= $2 AND lease_until_ms <= $2
+      ORDER BY id
+      LIMIT $3
+      FOR UPDATE SKIP LOCKED`,
+
+    /**
+     * The first `$4` waiting deliveries of each ordering key in `$2`, in id order, with whether each is
+     * ready at `$3`. The claim takes a key's run from its very first waiting delivery and only while
+     * every next one is in hand: a leased, not yet due or foreign-locked delivery ends the run (or
+     * blocks the key when it comes first), so a person's events never go out of order or to two
+     * claimers at once.
+     */
+    keyRuns: `
+      SELECT u.key, r.id, r.ready FROM unnest($2::text[]) AS u (key)
+      CROSS JOIN LATERAL (
+        SELECT id, next_attempt_at_ms <= $3 AND lease_until_ms <= $3 AS ready FROM ${s}.deliveries
+        WHERE destination = $1 AND ordering_key = u.key AND ${WAITING} AND ordering_key IS NOT NULL
+        ORDER BY id
+        LIMIT $4) AS r
+      ORDER BY u.key, r.id`,
+
+    /** Lock what is still ready among `$1`, skipping rows another claimer holds; the caller keeps prefixes. */
+    lockReady: `
+      SELECT id FROM ${s}.deliveries
+      WHERE id = ANY($1::bigint[]) AND ${WAITING} AND next_attempt_at_ms <= $2 AND lease_until_ms <= $2
+      FOR UPDATE SKIP LOCKED`,
+
+    /** Lease the chosen (already locked) deliveries and return them; the caller restores the order. */
+    leaseAndFetch: `
+      WITH leased AS (
+        UPDATE ${s}.deliveries SET lease_until_ms = $2 WHERE id = ANY($1::bigint[])
+        RETURNING id, event_seq, destination, attempts, first_attempt_at_ms
+      )
+      SELECT l.id AS "deliveryId", l.destination, e.source_name AS "sourceName",
+             e.message_id AS "messageId", e.event_type AS "eventType", e.received_at_ms AS "receivedAtMs",
+             b.body, l.attempts, l.first_attempt_at_ms AS "firstAttemptAtMs"
+      FROM leased AS l
+      JOIN ${s}.events AS e ON e.seq = l.event_seq
+      JOIN ${s}.event_bodies AS b ON b.event_seq = l.event_seq`,
+
+    /**
+     * A run of outcomes with distinct ids, in one statement. `released` keeps the log fields and only
+     * clears the lease (and moves the next attempt time when given); every other outcome records its
+     * fields, appends the attempt to the history when it carries one, and sets the first-attempt time
+     * once. The waiting guard ignores outcomes for terminal deliveries. Then the bodies of the events
+     * this run may have finished are locked, in seq order: two nodes settling the last two deliveries
+     * of one event serialise here, so the second sees the first's change when it checks the body.
+     * Returns how many deliveries changed and the seqs of those candidate events.
+     */
+    settleRun: `
+      WITH o AS (
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                             $7::bigint[], $8::bigint[], $9::bigint[])
+          AS o (id, state, stage, reason, field, attempts, status, next_attempt_at_ms, latency_ms)
+      ), changed AS (
+        UPDATE ${s}.deliveries AS d SET
+          state = CASE WHEN o.state = 'released' THEN d.state ELSE o.state END,
+          stage = CASE WHEN o.state = 'released' THEN d.stage ELSE o.stage END,
+          reason = CASE WHEN o.state = 'released' THEN d.reason ELSE o.reason END,
+          field = CASE WHEN o.state = 'released' THEN d.field ELSE o.field END,
+          attempts = COALESCE(o.attempts, d.attempts),
+          last_status = COALESCE(o.status, d.last_status),
+          next_attempt_at_ms = COALESCE(o.next_attempt_at_ms, d.next_attempt_at_ms),
+          first_attempt_at_ms = CASE WHEN o.state <> 'released' AND o.attempts > 0
+            THEN COALESCE(d.first_attempt_at_ms, $10) ELSE d.first_attempt_at_ms END,
+          attempt_history = CASE
+            WHEN o.latency_ms IS NULL THEN d.attempt_history
+            WHEN d.attempt_history IS NULL
+              THEN jsonb_build_array(jsonb_build_array($10::bigint, o.status, o.latency_ms, o.state, o.reason))
+            WHEN jsonb_array_length(d.attempt_history) >= 50
+              THEN (d.attempt_history - 0)
+                || jsonb_build_array(jsonb_build_array($10::bigint, o.status, o.latency_ms, o.state, o.reason))
+            ELSE d.attempt_history
+              || jsonb_build_array(jsonb_build_array($10::bigint, o.status, o.latency_ms, o.state, o.reason))
+          END,
+          lease_until_ms = 0,
+          updated_at_ms = $10
+        FROM o
+        WHERE d.id = o.id AND d.${WAITING}
+        RETURNING d.event_seq, o.state
+      ), locked AS (
+        SELECT event_seq FROM ${s}.event_bodies
+        WHERE event_seq IN (SELECT event_seq FROM changed WHERE state IN ('delivered', 'stopped'))
+        ORDER BY event_seq
+        FOR UPDATE
+      )
+      SELECT (SELECT count(*) FROM changed) AS changed,
+             ARRAY(SELECT event_seq FROM locked) AS "eventSeqs"`,
+
+    /** The first of `$1` (in array order) that names no delivery. */
+    firstUnknownDelivery: `
+      SELECT u.id FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord)
+      WHERE NOT EXISTS (SELECT 1 FROM ${s}.deliveries WHERE id = u.id)
+      ORDER BY u.ord
+      LIMIT 1`,
+
+    /**
+     * Delete the bodies no delivery needs any more (failed keeps it: a dead letter is replayed from it).
+     * Run as its own statement after `settleRun` locked them, so its snapshot sees what a concurrent
+     * settle of the same event committed meanwhile.
+     */
+    dropUnneededBodies: `
+      DELETE FROM ${s}.event_bodies AS b
+      WHERE b.event_seq = ANY($1::bigint[]) AND NOT EXISTS (
+        SELECT 1 FROM ${s}.deliveries AS d
+        WHERE d.event_seq = b.event_seq AND d.state IN ('queued', 'retrying', 'failed'))`,
+
+    nextWake: `
+      SELECT min(greatest(next_attempt_at_ms, lease_until_ms)) AS "wakeMs" FROM ${s}.deliveries
+      WHERE destination = $1 AND ${WAITING}`,
+
+    queueStats: `
+      SELECT destination, count(*) AS waiting, count(*) FILTER (WHERE state = 'retrying') AS retrying,
+             min(created_at_ms) AS "oldestCreatedAtMs"
+      FROM ${s}.deliveries WHERE ${WAITING}
+      GROUP BY destination ORDER BY destination`,
+
+    outcomeCounts: `
+      SELECT destination, count(*) FILTER (WHERE state = 'delivered') AS delivered,
+             count(*) FILTER (WHERE state = 'failed') AS failed,
+             count(*) FILTER (WHERE state = 'stopped') AS stopped
+      FROM ${s}.deliveries
+      WHERE updated_at_ms >= $1 AND state IN ('delivered', 'failed', 'stopped')
+      GROUP BY destination ORDER BY destination`,
+
+    eventBody: `
+      SELECT b.body FROM ${s}.deliveries AS d JOIN ${s}.event_bodies AS b ON b.event_seq = d.event_seq
+      WHERE d.id = $1`,
+
+    attemptHistory: `SELECT attempt_history AS history FROM ${s}.deliveries WHERE id = $1`,
+
+    /** One notification per destination; delivered when the surrounding transaction commits. */
+    notifyWork: "SELECT pg_notify($1, destination) FROM unnest($2::text[]) AS destination",
+
+    /** Destinations with waiting work, announced after the LISTEN connection (re)connects. */
+    waitingDestinations: `SELECT DISTINCT destination FROM ${s}.deliveries WHERE ${WAITING}`,
+
+    getDestinationState: `
+      SELECT name, status, reason, credentials_fingerprint AS "credentialsFingerprint",
+             updated_at_ms AS "updatedAtMs"
+      FROM ${s}.destination_state WHERE name = $1`,
+
+    setDestinationState: `
+      INSERT INTO ${s}.destination_state (name, status, reason, credentials_fingerprint, updated_at_ms)
+      VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (name) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+        credentials_fingerprint = excluded.credentials_fingerprint, updated_at_ms = excluded.updated_at_ms`,
+
+    /**
+     * At most `$2` keys first seen before `$1`. SKIP LOCKED leaves keys an enqueue is refreshing right
+     * now (and keys another node is pruning) alone; the row lock re-checks `seen_at_ms` on the newest
+     * version, so a key refreshed meanwhile is not deleted.
+     */
+    pruneDedupeBatch: `
+      DELETE FROM ${s}.dedupe AS k USING (
+        SELECT source_name, message_id FROM ${s}.dedupe WHERE seen_at_ms < $1
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED) AS old
+      WHERE k.source_name = old.source_name AND k.message_id = old.message_id`,
+
+    /** The log query; `where` holds `LOG_WHERE` fragments only, the limit is the last parameter. */
+    listDeliveries(where: readonly string[], limitParam: number): string {
+      return `
+        SELECT ${LOG_COLUMNS}
+        FROM ${s}.deliveries AS d JOIN ${s}.events AS e ON e.seq = d.event_seq
+        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ORDER BY d.id DESC
+        LIMIT $${limitParam}`;
+    },
+
+    /**
+     * Dead letters matching `where` (`REPLAY_WHERE` fragments) whose body is still there, oldest first,
+     * back to queued and due at once. `$1` is nowMs, `$2` the limit. Returns one row per replayed
+     * delivery with its destination, for the work notification.
+     */
+    replay(where: readonly string[]): string {
+      // MATERIALIZED: the selection runs once. As an IN (...) subquery it can be rescanned after the
+      // UPDATE changed the rows it picked first, and then picks more than the limit.
+      return `
+        WITH picked AS MATERIALIZED (
+          SELECT d.id FROM ${s}.deliveries AS d JOIN ${s}.events AS e ON e.seq = d.event_seq
+          WHERE d.state = 'failed'
+            AND EXISTS (SELECT 1 FROM ${s}.event_bodies AS b WHERE b.event_seq = d.event_seq)
+            ${where.map((fragment) => `AND ${fragment}`).join(" ")}
+          ORDER BY d.id
+          LIMIT $2
+          FOR UPDATE OF d SKIP LOCKED)
+        UPDATE ${s}.deliveries AS d SET state = 'queued', stage = NULL, reason = NULL, field = NULL,
+          attempts = 0, first_attempt_at_ms = NULL, next_attempt_at_ms = 0, lease_until_ms = 0,
+          replays = d.replays + 1, updated_at_ms = $1
+        FROM picked
+        WHERE d.id = picked.id AND d.state = 'failed'
+        RETURNING d.destination`;
+    },
+  };
+}
