@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from "./contracts/config.js";
 import { parseConfigText } from "./contracts/config-file.js";
 import { CustomerioSink } from "./delivery/customerio-sink.js";
@@ -13,16 +13,21 @@ import {
 } from "./destinations/customerio/credentials-check.js";
 import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
 import { HttpService } from "./destinations/customerio/service.js";
+import { destinationConfigIssues } from "./destinations/validate-destinations.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
 import { BacklogProgress } from "./observability/backlog-progress.js";
 import { LOG } from "./observability/log-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type SluiceMetrics } from "./observability/metrics.js";
+import { openStore, readDatabaseEnv, type StoreEnv } from "./store/open-store.js";
 import type { Store } from "./store/port.js";
-import { openSqliteStore } from "./store/sqlite/sqlite-store.js";
 
-/** Everything Sluice reads from the environment, read once here (the composition root). */
-export interface SluiceEnv {
+/**
+ * Everything Sluice reads from the environment, read once here (the composition root). The store's
+ * variables (`SLUICE_DATABASE_URL`, `SLUICE_DATABASE_SCHEMA`, `SLUICE_DATABASE_POOL_SIZE`,
+ * `SLUICE_LEASE_MS`) are documented on `StoreEnv`.
+ */
+export interface SluiceEnv extends StoreEnv {
   /** `PORT`: ingest HTTP port. Default 8080. */
   port: number;
   /** `HOST`: listen address. Default 0.0.0.0 (ingest is meant to be reachable by clients). */
@@ -46,6 +51,8 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: 
   if (synchronous !== "FULL" && synchronous !== "NORMAL") {
     throw new StartupError("SLUICE_SQLITE_SYNCHRONOUS must be FULL or NORMAL");
   }
+  const database = readDatabaseEnv(env);
+  if ("problem" in database) throw new StartupError(database.problem);
   return {
     port,
     host: env["HOST"] ?? "0.0.0.0",
@@ -54,6 +61,7 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: 
     logLevel: env["SLUICE_LOG_LEVEL"] ?? "info",
     synchronous,
     deliveryPaused: parseDelivery(env["SLUICE_DELIVERY"]),
+    ...database,
   };
 }
 
@@ -79,7 +87,7 @@ export function loadConfigFile(
       `cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
     );
   }
-  const result = parseConfigText(text, env);
+  const result = parseConfigText(text, env, { check: destinationConfigIssues });
   if (result.ok) return result.config;
   const lines = result.issues.map(
     (issue) =>
@@ -144,6 +152,14 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   const clock = options.clock ?? Date.now;
   const config =
     options.config ?? (env.configPath ? loadConfigFile(env.configPath, options.rawEnv) : emptyConfig());
+  if (options.config) {
+    const issues = destinationConfigIssues(options.config);
+    if (issues.length > 0) {
+      throw new StartupError(
+        `invalid configuration:\n${issues.map((issue) => `  ${issue.path}: ${issue.message}`).join("\n")}`,
+      );
+    }
+  }
   if (!options.config && !env.configPath) logger.warn({ event: LOG.noConfig }, HOW_TO_CONFIGURE);
   else {
     logger.info(
@@ -160,10 +176,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     );
   }
 
-  mkdirSync(env.dataDir, { recursive: true });
-  const store = openSqliteStore({ path: join(env.dataDir, "sluice.db"), synchronous: env.synchronous });
-  await store.migrate();
-  logger.info({ event: LOG.dataAtRest, dataDir: env.dataDir, synchronous: env.synchronous }, "store opened");
+  const opened = await openStore(env, logger);
+  const { store } = opened;
 
   const metrics = createMetrics(() => store.queueStats(clock()));
   const workers: DestinationWorker[] = [];
@@ -171,8 +185,15 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     logger.warn({ event: LOG.deliveryPaused }, "SLUICE_DELIVERY=paused: events are stored but not delivered");
   } else {
     for (const destination of config.destinations) {
-      workers.push(await startWorker(destination, { store, logger, clock, metrics }, options.worker ?? {}));
+      const lane = { ...opened.workerOptions, ...options.worker };
+      workers.push(await startWorker(destination, { store, logger, clock, metrics }, lane));
     }
+  }
+  // Events another node ingested (PostgreSQL) wake this node's lane at once, not at its next poll.
+  if (workers.length > 0) {
+    opened.onWork((destination) => {
+      for (const worker of workers) if (worker.destination === destination) worker.notify();
+    });
   }
   const destinationNames = config.destinations.map((destination) => destination.name);
   const progressByDestination = new Map<string, BacklogProgress>();

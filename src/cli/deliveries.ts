@@ -1,7 +1,6 @@
-import { join, resolve } from "node:path";
 import type { DeliveryLogEntry, DeliveryLogFilter, DeliveryState } from "../store/port.js";
-import { readDeliveryLog } from "../store/sqlite/sqlite-store.js";
 import type { Command } from "./command.js";
+import { withLogStore } from "./log-store.js";
 
 const STATES: readonly DeliveryState[] = ["queued", "retrying", "delivered", "failed", "stopped"];
 
@@ -10,7 +9,8 @@ const USAGE = `sluice deliveries [--state queued|retrying|delivered|failed|stopp
 
 Prints the delivery log, newest first: for every event x destination, its state, the stage and
 reason it stopped or failed at, attempts and the last HTTP status. Never payload values. Reads
-SLUICE_DATA_DIR (default ./.sluice) read-only, so it is safe while Sluice runs.`;
+SLUICE_DATA_DIR (default ./.sluice) read-only, so it is safe while Sluice runs; with
+SLUICE_DATABASE_URL set, reads PostgreSQL (schema SLUICE_DATABASE_SCHEMA, default public).`;
 
 /** `sluice deliveries`: the delivery log, filtered, as a table or JSON lines. */
 export const deliveriesCommand: Command = {
@@ -52,10 +52,9 @@ export const deliveriesCommand: Command = {
         filter.limit = limit;
       }
     }
-    const path = join(resolve(io.cwd, io.env["SLUICE_DATA_DIR"] ?? ".sluice"), "sluice.db");
     let entries: DeliveryLogEntry[];
     try {
-      entries = readDeliveryLog(path, filter);
+      entries = await withLogStore(io, (store) => store.listDeliveries(filter));
     } catch (error) {
       io.stderr(`sluice: ${(error as Error).message}\n`);
       return 1;

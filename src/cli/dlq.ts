@@ -1,12 +1,6 @@
-import { join, resolve } from "node:path";
 import type { AttemptRecord, DeliveryLogFilter, ReplayFilter } from "../store/port.js";
-import {
-  readAttempts,
-  readDeliveryLog,
-  readEventBody,
-  replayDeadLetters,
-} from "../store/sqlite/sqlite-store.js";
 import type { CliIo, Command } from "./command.js";
+import { withLogStore } from "./log-store.js";
 import { maskPayload } from "./mask-payload.js";
 import { createProgress } from "./progress.js";
 
@@ -20,7 +14,8 @@ first; show prints one with its attempts and its payload with every value masked
 values); replay puts the matching ones back in the queue, oldest first, with their original messageId.
 DURATION is how long ago: 30m, 2h, 7d (also s). ISO is a date or date-time; without a zone it is UTC.
 --since/--until compare with when the delivery failed. Reads SLUICE_DATA_DIR (default ./.sluice);
-list and show open it read-only, and all three are safe while Sluice runs.`;
+list and show open it read-only, and all three are safe while Sluice runs. With SLUICE_DATABASE_URL
+set, all three work on PostgreSQL (schema SLUICE_DATABASE_SCHEMA, default public).`;
 
 /** Dead letters replayed per transaction (one progress line per chunk, at most every 500 ms). */
 const REPLAY_CHUNK = 1000;
@@ -35,9 +30,9 @@ export const dlqCommand: Command = {
     try {
       switch (subcommand) {
         case "list":
-          return list(rest, io);
+          return await list(rest, io);
         case "show":
-          return show(rest, io);
+          return await show(rest, io);
         case "replay":
           return await replay(rest, io);
         default:
@@ -53,15 +48,7 @@ export const dlqCommand: Command = {
   },
 };
 
-/**
- * `${SLUICE_DATA_DIR:-.sluice}/sluice.db`, resolved against the working directory.
- *
- * @example
- * databasePath({ ...io, cwd: "/srv", env: { SLUICE_DATA_DIR: "data" } }) // "/srv/data/sluice.db"
- */
-export function databasePath(io: CliIo): string {
-  return join(resolve(io.cwd, io.env["SLUICE_DATA_DIR"] ?? ".sluice"), "sluice.db");
-}
+export { databasePath } from "./log-store.js";
 
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -106,7 +93,7 @@ function applyCommonFlag(
   return "unknown";
 }
 
-function list(args: readonly string[], io: CliIo): number {
+async function list(args: readonly string[], io: CliIo): Promise<number> {
   const filter: DeliveryLogFilter = { state: "failed", limit: 50 };
   const nowMs = Date.now();
   let json = false;
@@ -131,7 +118,7 @@ function list(args: readonly string[], io: CliIo): number {
     if (problem === "unknown") return usageError(io, `unknown or incomplete argument: ${flag}`);
     if (problem !== null) return argumentError(io, problem);
   }
-  const entries = readDeliveryLog(databasePath(io), filter);
+  const entries = await withLogStore(io, (store) => store.listDeliveries(filter));
   if (json) {
     for (const entry of entries) io.stdout(`${JSON.stringify(entry)}\n`);
     return 0;
@@ -173,7 +160,7 @@ function list(args: readonly string[], io: CliIo): number {
   return 0;
 }
 
-function show(args: readonly string[], io: CliIo): number {
+async function show(args: readonly string[], io: CliIo): Promise<number> {
   let reveal = false;
   let deliveryId: number | undefined;
   for (const arg of args) {
@@ -182,9 +169,17 @@ function show(args: readonly string[], io: CliIo): number {
     else return usageError(io, `unexpected argument: ${arg}`);
   }
   if (deliveryId === undefined) return usageError(io, "dlq show needs a delivery id (see `sluice dlq list`)");
-  const path = databasePath(io);
-  // The log is newest first: the first row below id + 1 is this delivery, if it exists.
-  const [entry] = readDeliveryLog(path, { beforeId: deliveryId + 1, limit: 1 });
+  const { entry, attempts, body } = await withLogStore(io, async (store) => {
+    // The log is newest first: the first row below id + 1 is this delivery, if it exists.
+    const [entry] = await store.listDeliveries({ beforeId: deliveryId + 1, limit: 1 });
+    if (entry?.deliveryId !== deliveryId || entry.state !== "failed")
+      return { entry, attempts: [], body: null };
+    return {
+      entry,
+      attempts: await store.deliveryAttempts(deliveryId),
+      body: await store.eventBody(deliveryId),
+    };
+  });
   if (entry?.deliveryId !== deliveryId) {
     io.stderr(`no delivery with id ${deliveryId}\n`);
     return 1;
@@ -213,9 +208,7 @@ function show(args: readonly string[], io: CliIo): number {
     "",
     "attempts",
   ];
-  const attempts = readAttempts(path, deliveryId);
   out.push(attempts.length === 0 ? "  none recorded" : indent(attemptTable(attempts)), "");
-  const body = readEventBody(path, deliveryId);
   if (body === null) out.push("payload: no longer stored");
   else {
     let payload: unknown;
@@ -296,16 +289,18 @@ async function replay(args: readonly string[], io: CliIo): Promise<number> {
   }
   const startedMs = performance.now();
   let progress: ReturnType<typeof createProgress> | undefined;
-  const result = await replayDeadLetters(databasePath(io), replayFilter, {
-    nowMs,
-    chunkSize: REPLAY_CHUNK,
-    dryRun,
-    ...(limit === undefined ? {} : { limit }),
-    onChunk(replayed, total) {
-      progress ??= createProgress({ label: "replayed", total, write: io.stderr, startedMs });
-      progress.update(replayed);
-    },
-  });
+  const result = await withLogStore(io, (store) =>
+    store.replayDeadLetters(replayFilter, {
+      nowMs,
+      chunkSize: REPLAY_CHUNK,
+      dryRun,
+      ...(limit === undefined ? {} : { limit }),
+      onChunk(replayed, total) {
+        progress ??= createProgress({ label: "replayed", total, write: io.stderr, startedMs });
+        progress.update(replayed);
+      },
+    }),
+  );
   progress?.finish(result.replayed);
   if (result.matched === 0) {
     io.stdout("no dead letters match\n");

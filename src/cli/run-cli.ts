@@ -1,6 +1,8 @@
 import type { CliIo, Command } from "./command.js";
 import { deliveriesCommand } from "./deliveries.js";
 import { dlqCommand } from "./dlq.js";
+import { presetsCommand } from "./presets.js";
+import { previewCommand } from "./preview.js";
 import { sandboxCommand } from "./sandbox.js";
 import { startCommand } from "./start.js";
 import { traceCommand } from "./trace.js";
@@ -9,6 +11,8 @@ import { validateConfigCommand } from "./validate-config.js";
 const COMMANDS: readonly Command[] = [
   startCommand,
   validateConfigCommand,
+  previewCommand,
+  presetsCommand,
   sandboxCommand,
   deliveriesCommand,
   dlqCommand,

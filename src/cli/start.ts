@@ -1,10 +1,11 @@
 import { HOW_TO_CONFIGURE, readEnv, StartupError, startSluice } from "../main.js";
+import { StoreError } from "../store/store-error.js";
 import type { Command } from "./command.js";
 
 /** `sluice start`: run Sluice until SIGTERM/SIGINT, then stop intake, finish in-flight work and exit 0. */
 export const startCommand: Command = {
   name: "start",
-  summary: "Start Sluice (ingest API + delivery) on the embedded SQLite store",
+  summary: "Start Sluice (ingest API + delivery) on SQLite, or on PostgreSQL with SLUICE_DATABASE_URL",
   usage: `sluice start [--config <file>]
 
 Environment:
@@ -12,6 +13,10 @@ Environment:
   HOST                       listen address (default 0.0.0.0)
   SLUICE_CONFIG              configuration file, YAML or JSON (default: none)
   SLUICE_DATA_DIR            data directory (default ./.sluice)
+  SLUICE_DATABASE_URL        postgres://... : use PostgreSQL (several nodes) instead of SQLite
+  SLUICE_DATABASE_SCHEMA     PostgreSQL schema (default public)
+  SLUICE_DATABASE_POOL_SIZE  PostgreSQL connections per node (default 10)
+  SLUICE_LEASE_MS            how long a node holds claimed deliveries (default 120000)
   SLUICE_LOG_LEVEL           trace|debug|info|warn|error (default info)
   SLUICE_SQLITE_SYNCHRONOUS  FULL (default) or NORMAL
   SLUICE_DELIVERY            on (default) or paused`,
@@ -31,7 +36,7 @@ Environment:
     try {
       sluice = await startSluice({ env: readEnv(env, io.cwd), rawEnv: env });
     } catch (error) {
-      if (error instanceof StartupError) {
+      if (error instanceof StartupError || error instanceof StoreError) {
         io.stderr(`sluice: ${error.message}\n`);
         return 1;
       }

@@ -1,7 +1,7 @@
 import type { AttemptRecord, DeliveryLogEntry, DeliveryStage } from "../store/port.js";
-import { readAttempts, readDeliveryLog } from "../store/sqlite/sqlite-store.js";
 import type { Command } from "./command.js";
-import { attemptTable, databasePath } from "./dlq.js";
+import { attemptTable } from "./dlq.js";
+import { type CliLogStore, withLogStore } from "./log-store.js";
 
 const USAGE = `sluice trace <messageId> [--json]
 
@@ -9,7 +9,8 @@ The story of one event: its source, type and when it was received, then per dest
 it passed or stopped at (ingest, allowlist, mapping, limits, delivery), each delivery attempt (time,
 HTTP status, latency, resulting state, reason) and the final state with its reason and field. Never
 payload values. Several sources may have sent the same messageId: each event is shown. Reads
-SLUICE_DATA_DIR (default ./.sluice) read-only, so it is safe while Sluice runs.`;
+SLUICE_DATA_DIR (default ./.sluice) read-only, so it is safe while Sluice runs; with
+SLUICE_DATABASE_URL set, reads PostgreSQL (schema SLUICE_DATABASE_SCHEMA, default public).`;
 
 /** The pipeline's stages, in the order an event goes through them. */
 export const STAGES: readonly DeliveryStage[] = ["ingest", "allowlist", "mapping", "limits", "delivery"];
@@ -92,7 +93,7 @@ export const traceCommand: Command = {
     }
     let traces: EventTrace[];
     try {
-      traces = readTraces(databasePath(io), messageId);
+      traces = await withLogStore(io, (store) => readTraces(store, messageId));
     } catch (error) {
       io.stderr(`sluice: ${(error as Error).message}\n`);
       return 1;
@@ -115,11 +116,11 @@ export const traceCommand: Command = {
  * Events are told apart by source and receipt time: a source's repeat within the dedupe window is
  * not stored, so two events of one source with one messageId were received at different times.
  */
-function readTraces(path: string, messageId: string): EventTrace[] {
+async function readTraces(store: CliLogStore, messageId: string): Promise<EventTrace[]> {
   const entries: DeliveryLogEntry[] = [];
   for (;;) {
     const last = entries.at(-1);
-    const page = readDeliveryLog(path, {
+    const page = await store.listDeliveries({
       messageId,
       limit: 1000,
       ...(last ? { beforeId: last.deliveryId } : {}),
@@ -152,7 +153,7 @@ function readTraces(path: string, messageId: string): EventTrace[] {
       lastStatus: entry.lastStatus,
       replays: entry.replays,
       stages: deliveryStages(entry),
-      history: readAttempts(path, entry.deliveryId),
+      history: await store.deliveryAttempts(entry.deliveryId),
     });
   }
   return [...events.values()];

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseConfigText } from "../contracts/config-file.js";
+import { destinationConfigIssues } from "../destinations/validate-destinations.js";
 import type { Command } from "./command.js";
 
 /** `sluice validate-config <file>`: print every problem with its line and path; exit 1 if any. */
@@ -21,7 +22,7 @@ export const validateConfigCommand: Command = {
       io.stderr(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})\n`);
       return 1;
     }
-    const result = parseConfigText(text, io.env);
+    const result = parseConfigText(text, io.env, { check: destinationConfigIssues });
     if (result.ok) {
       const { sources, destinations } = result.config;
       io.stdout(`${file}: valid (${sources.length} source(s), ${destinations.length} destination(s))\n`);

@@ -14,6 +14,10 @@ export type ConfigParseResult = { ok: true; config: SluiceConfig } | { ok: false
 export function parseConfigText(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: {
+    /** Checks that need more than the schema (e.g. actions against the destination's catalogue). */
+    check?: (config: SluiceConfig) => ConfigIssue[];
+  } = {},
 ): ConfigParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -33,6 +37,9 @@ export function parseConfigText(
   const issues = [
     ...interpolated.issues,
     ...(validated.ok ? [] : validated.issues.filter((issue) => !envPaths.has(issue.path))),
+    ...(validated.ok && interpolated.issues.length === 0 && options.check
+      ? options.check(validated.config)
+      : []),
   ];
   if (issues.length === 0 && validated.ok) return validated;
   return {

@@ -33,6 +33,8 @@ export const CustomerioSettingsSchema = z.strictObject({
   apiKey: SecretSchema,
   /** Workspace region: `us` → https://track.customer.io, `eu` → https://track-eu.customer.io. Default `us`. */
   region: z.enum(["us", "eu"]).default("us"),
+  /** Salt for the `sha256`, `hash_email` and `hash_phone` mapping transforms; write it as `${VAR}`. */
+  hashSalt: SecretSchema.optional(),
   /** Base-URL override (a proxy, `sluice sandbox`, tests). Wins over `region`. */
   trackUrl: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
@@ -62,6 +64,26 @@ export const DeliverySettingsSchema = z.strictObject({
   maxEventsPerRequest: z.int().min(1).max(10_000).default(2000),
 });
 
+/**
+ * One action of a destination (docs/mapping.md, docs/customerio-actions.md). Kept as raw data here:
+ * triggers and field mappings are compiled and checked against the action catalogue when the
+ * configuration is loaded (`validateDestinations`), with every problem pointing at its line.
+ */
+export const ActionConfigSchema = z.strictObject({
+  /** Shown in the delivery log, the preview and the UI; unique within the destination. */
+  name: z.string().min(1, "must not be empty").max(100),
+  /** An action of the destination (`identify`, `event`, `page`, ... — see docs/customerio-actions.md). */
+  type: z.string().min(1, "must not be empty"),
+  /** Default true. A disabled action never runs. */
+  enabled: z.boolean().default(true),
+  /** A condition (docs/mapping.md#conditions); absent = every event. */
+  trigger: z.unknown().optional(),
+  /** A mapping per destination field; fields left out use the action's default mapping. */
+  fields: z.record(z.string(), z.unknown()).default({}),
+  /** Behaviour options of the action, e.g. `email_shaped_id: as_id | as_email | stop`. */
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const CustomerioDestinationSchema = z.strictObject({
   name: NameSchema,
   type: z.literal("customerio"),
@@ -72,8 +94,18 @@ export const CustomerioDestinationSchema = z.strictObject({
     retryForHours: 48,
     maxEventsPerRequest: 2000,
   }),
-  /** Deny by default: anything not listed here stays in Sluice. */
+  /** Deny by default: anything not listed here stays in Sluice. Used by the preset actions. */
   allow: AllowSchema.default({ events: [], traits: [], properties: [] }),
+  /**
+   * The actions, in priority order. Absent: the preset Identify and Event actions, built from `allow`
+   * (`sluice presets customerio` prints them as editable configuration).
+   */
+  actions: z.array(ActionConfigSchema).optional(),
+  /**
+   * `first` (default): an event runs the first enabled action whose trigger matches — one operation
+   * per event. `all`: every enabled matching action runs, in order.
+   */
+  match: z.enum(["first", "all"]).default("first"),
 });
 
 export const DestinationSchema = z.discriminatedUnion("type", [CustomerioDestinationSchema]);
@@ -118,6 +150,7 @@ export type SourceConfig = z.infer<typeof SourceSchema>;
 export type CustomerioDestinationConfig = z.infer<typeof CustomerioDestinationSchema>;
 export type DestinationConfig = z.infer<typeof DestinationSchema>;
 export type AllowConfig = z.infer<typeof AllowSchema>;
+export type ActionConfig = z.infer<typeof ActionConfigSchema>;
 
 /** One problem in a configuration file; `path` is how to find it in the file (`destinations[0].settings.region`). */
 export interface ConfigIssue {

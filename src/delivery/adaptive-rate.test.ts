@@ -8,7 +8,10 @@ describe("AdaptiveRate", () => {
     expect(rate.onRateLimited(0)).toBe(50);
     expect(rate.onRateLimited(100)).toBeCloseTo(53.3, 1); // within the cooldown: not halved again
     let at = 100;
-    for (let i = 0; i < 40; i++) rate.onRateLimited((at += 500));
+    for (let i = 0; i < 40; i++) {
+      at += 500;
+      rate.onRateLimited(at);
+    }
     expect(rate.current(at)).toBeGreaterThanOrEqual(1);
     expect(rate.current(at)).toBeLessThan(35);
   });
@@ -23,7 +26,10 @@ describe("AdaptiveRate", () => {
   it("returns to the full rate within 4.5 s of the last 429, from any low", () => {
     const rate = new AdaptiveRate({ maxPerSecond: 100, minPerSecond: 1 }, 0);
     let at = 0;
-    for (let i = 0; i < 30; i++) rate.onRateLimited((at += 600));
+    for (let i = 0; i < 30; i++) {
+      at += 600;
+      rate.onRateLimited(at);
+    }
     expect(rate.current(at + 2000)).toBeLessThan(100);
     expect(rate.current(at + 4500)).toBe(100);
     expect(rate.current(at + 60_000)).toBe(100);

@@ -9,6 +9,7 @@ const sink = new CustomerioSink({
   settings: { siteId: "s", apiKey: new Secret("k"), region: "us" },
   allow: { events: ["*"], traits: [], properties: ["notes"] },
   delivery: { requestsPerSecond: 100, retryForHours: 48, maxEventsPerRequest: 2000 },
+  match: "first",
 });
 
 function claimed(notes: string): ClaimedDelivery {
@@ -36,8 +37,11 @@ function claimed(notes: string): ClaimedDelivery {
 describe("CustomerioSink.prepare", () => {
   it("serializes an operation within the 32,000-byte item limit", () => {
     const prepared = sink.prepare(claimed("x".repeat(1000)));
-    expect(prepared.kind).toBe("item");
-    if (prepared.kind === "item") expect(prepared.item.bytes).toBe(Buffer.byteLength(prepared.item.json));
+    expect(prepared.kind).toBe("items");
+    if (prepared.kind === "items") {
+      expect(prepared.items).toHaveLength(1);
+      expect(prepared.items[0]?.bytes).toBe(Buffer.byteLength(prepared.items[0]?.json ?? ""));
+    }
   });
 
   it("stops an operation over 32,000 bytes (this also bounds event data) instead of sending it", () => {

@@ -1,9 +1,10 @@
 import type { CustomerioDestinationConfig } from "../contracts/config.js";
 import type { StoredEvent } from "../contracts/event.js";
 import { CUSTOMERIO_LIMITS } from "../destinations/customerio/limits.js";
-import { mapWithPresets } from "../destinations/customerio/preset-actions.js";
+import { mapEvent } from "../destinations/customerio/map-event.js";
 import {
   buildBatchRequest,
+  buildV1Request,
   type HttpRequestSpec,
   type PackedItem,
   packBatches,
@@ -29,9 +30,13 @@ export interface PackedBatch {
   continuesPrevious: boolean;
 }
 
-/** A claimed delivery turned into either a wire item or a reason it will not be sent. */
+/**
+ * A claimed delivery turned into wire items (batched with others), direct requests (a delivery with
+ * a v1 call: sent on its own, in order), or a reason it will not be sent.
+ */
 export type Prepared =
-  | { kind: "item"; item: PackedItem<DeliveryRef> }
+  | { kind: "items"; items: PackedItem<DeliveryRef>[] }
+  | { kind: "direct"; ref: DeliveryRef; requests: HttpRequestSpec[] }
   | { kind: "stop"; delivery: ClaimedDelivery; stage: DeliveryStage; reason: string; field?: string };
 
 /** `{"batch":[` + `]}`; each item adds its bytes plus one comma (counted generously for the first). */
@@ -58,7 +63,7 @@ export class CustomerioSink {
     } catch {
       return { kind: "stop", delivery, stage: "mapping", reason: "stored event is not valid JSON" };
     }
-    const mapped = mapWithPresets(event, this.destination);
+    const mapped = mapEvent(event, this.destination);
     if (mapped.kind === "stop") {
       return {
         kind: "stop",
@@ -68,22 +73,35 @@ export class CustomerioSink {
         ...(mapped.field ? { field: mapped.field } : {}),
       };
     }
-    const ref = {
+    const ref: DeliveryRef = {
       deliveryId: delivery.deliveryId,
       attempts: delivery.attempts,
       firstAttemptAtMs: delivery.firstAttemptAtMs,
       person: personOf(event),
     };
-    const item = serializeItem(ref, mapped.op);
-    if (!item) {
-      return {
-        kind: "stop",
-        delivery,
-        stage: "limits",
-        reason: `operation is over ${CUSTOMERIO_LIMITS.batchItemBytes} bytes`,
-      };
+    const items: PackedItem<DeliveryRef>[] = [];
+    for (const part of mapped.parts) {
+      if (part.kind !== "op") continue;
+      const item = serializeItem(ref, part.op);
+      if (!item) {
+        return {
+          kind: "stop",
+          delivery,
+          stage: "limits",
+          reason: `operation is over ${CUSTOMERIO_LIMITS.batchItemBytes} bytes`,
+        };
+      }
+      items.push(item);
     }
-    return { kind: "item", item };
+    if (mapped.parts.every((part) => part.kind === "op")) return { kind: "items", items };
+    const settings = this.destination.settings;
+    const requests = mapped.parts.flatMap((part) =>
+      part.kind === "request"
+        ? [buildV1Request(settings, part.request.path, part.request.body, { revealKey: true })]
+        : [],
+    );
+    if (items.length > 0) requests.unshift(buildBatchRequest(settings, items, { revealKey: true }));
+    return { kind: "direct", ref, requests };
   }
 
   /**

@@ -75,7 +75,7 @@ describe("delivery to Customer.io (strict simulator)", () => {
     expect(metrics).not.toContain("Oncology");
   });
 
-  it("maps a 207 batch_index error to its event and delivers the rest", async () => {
+  it("stops an identifier Customer.io would reject before sending, and delivers the rest", async () => {
     pipeline = await startPipeline();
     await pipeline.post("/v1/batch", {
       batch: [
@@ -91,11 +91,11 @@ describe("delivery to Customer.io (strict simulator)", () => {
       destinations: [
         {
           destination: "cio",
-          status: "degraded",
-          successRate: 2 / 3,
+          status: "healthy",
+          successRate: 1,
           delivered: 2,
-          failed: 1,
-          stopped: 0,
+          failed: 0,
+          stopped: 1,
           paused: null,
           credentials: null,
         },
@@ -103,12 +103,12 @@ describe("delivery to Customer.io (strict simulator)", () => {
     });
     const bad = log.find((entry) => entry.messageId === "bad-email");
     expect(bad).toMatchObject({
-      state: "failed",
-      stage: "delivery",
-      field: "identifiers.email",
-      lastStatus: 207,
+      state: "stopped",
+      stage: "mapping",
+      field: "email",
+      reason: "email is not an email address",
+      attempts: 0,
     });
-    expect(bad?.reason).toContain("Customer.io rejected it");
     expect(
       log
         .filter((entry) => entry.state === "delivered")

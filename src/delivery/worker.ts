@@ -1,5 +1,12 @@
-import type { PackedItem } from "../destinations/customerio/request-builder.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import {
+  type HttpRequestSpec,
+  type PackedItem,
+  trackBaseUrl,
+} from "../destinations/customerio/request-builder.js";
 import type { HttpService } from "../destinations/customerio/service.js";
+import type { CustomerioSettings } from "../destinations/customerio/settings.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import { type SluiceMetrics, statusClass } from "../observability/metrics.js";
@@ -69,6 +76,8 @@ export class DestinationWorker {
   readonly #options: WorkerOptions;
   readonly #bucket: TokenBucket;
   readonly #rate: AdaptiveRate;
+  /** The workspace's key in the store's shared bucket, when the store has one (PostgreSQL). */
+  readonly #sharedBucketKey: string;
   #running = false;
   #paused = false;
   #pausedUntilMs = 0;
@@ -91,6 +100,7 @@ export class DestinationWorker {
       deps.clock(),
     );
     this.#rate = new AdaptiveRate({ maxPerSecond: this.#options.requestsPerSecond }, deps.clock());
+    this.#sharedBucketKey = workspaceRateKey(deps.sink.destination.settings);
   }
 
   get destination(): string {
@@ -180,10 +190,13 @@ export class DestinationWorker {
   async #dispatch(claimed: readonly ClaimedDelivery[]): Promise<void> {
     const outcomes: DeliveryOutcome[] = [];
     const items: PackedItem<DeliveryRef>[] = [];
+    const direct: Extract<ReturnType<CustomerioSink["prepare"]>, { kind: "direct" }>[] = [];
     for (const delivery of claimed) {
       const prepared = this.#deps.sink.prepare(delivery);
-      if (prepared.kind === "item") {
-        items.push(prepared.item);
+      if (prepared.kind === "items") {
+        for (const item of prepared.items) items.push(item);
+      } else if (prepared.kind === "direct") {
+        direct.push(prepared);
       } else {
         outcomes.push({
           deliveryId: delivery.deliveryId,
@@ -202,6 +215,18 @@ export class DestinationWorker {
         outcomes.length,
       );
     }
+    // Deliveries with a v1 call (anonymous events, delivery metrics) go one by one, beside the batches.
+    for (const { ref, requests } of direct) {
+      while (this.#inFlight >= this.#options.concurrency && this.#running) await this.#sleep(5, false);
+      if (!this.#running || this.#paused) {
+        await this.#deps.store.settle(
+          [{ deliveryId: ref.deliveryId, state: "released" }],
+          this.#deps.clock(),
+        );
+        continue;
+      }
+      this.#track(this.#sendDirect(ref, requests), 1);
+    }
     // Batches of one claim hold different people, except when one person's run is larger than a
     // batch: those parts go one after the other, and stop at the first part that did not finish.
     let previous: Promise<SendResult> = Promise.resolve("done");
@@ -217,10 +242,35 @@ export class DestinationWorker {
       }
       const now = this.#deps.clock();
       this.#bucket.setRate(this.#rate.current(now), now);
-      const wait = this.#bucket.take(now);
+      const wait = Math.max(this.#bucket.take(now), await this.#takeSharedToken(now));
       if (wait > 0) await sleep(wait);
       previous = this.#send(batch);
       this.#track(previous, batch.length);
+    }
+  }
+
+  /**
+   * With several nodes on one database, the workspace's limit holds for all of them together: every
+   * request also takes a token from the store's shared bucket, at the configured rate. The local
+   * bucket still applies this node's adaptive rate after a 429. When the shared bucket cannot be
+   * reached (the database is down) the local bucket alone decides; claims and settles fail soon anyway.
+   */
+  async #takeSharedToken(nowMs: number): Promise<number> {
+    const { store } = this.#deps;
+    if (store.takeRequestTokens === undefined) return 0;
+    const rate = this.#options.requestsPerSecond;
+    try {
+      return await store.takeRequestTokens(this.#sharedBucketKey, rate, Math.max(1, rate / 10), nowMs);
+    } catch (error) {
+      this.#deps.logger.warn(
+        {
+          event: LOG.workerError,
+          destination: this.destination,
+          err: { message: (error as Error).message },
+        },
+        "shared rate limit unavailable; this node's own limit applies",
+      );
+      return 0;
     }
   }
 
@@ -313,7 +363,7 @@ export class DestinationWorker {
         );
         this.#count("delivered", batch.length - failed.size);
         this.#count("failed", failed.size);
-        await store.settle(outcomes, now);
+        await store.settle(worstPerDelivery(outcomes), now);
         return "done";
       }
       case "split": {
@@ -375,6 +425,16 @@ export class DestinationWorker {
             "rate limited by Customer.io; pausing the lane",
           );
         }
+        // One retry time for the whole batch (one draw of jitter, from its most-tried item): a
+        // person's events in it come due together and stay in order.
+        const batchDelay = decision.rateLimited
+          ? this.#pausedUntilMs - now
+          : backoffDelayMs(
+              Math.max(...batch.map(attempt)),
+              this.#options.backoff,
+              decision.retryAfterMs,
+              this.#deps.random,
+            );
         const outcomes: DeliveryOutcome[] = batch.map((item) => {
           const attempts = attempt(item);
           const firstAttempt = item.tag.firstAttemptAtMs ?? started;
@@ -388,11 +448,8 @@ export class DestinationWorker {
               ...withStatus,
             };
           }
-          // Rate-limited items are not at fault: they go again when the lane resumes, not after
-          // their own growing backoff.
-          const delay = decision.rateLimited
-            ? this.#pausedUntilMs - now
-            : backoffDelayMs(attempts, this.#options.backoff, decision.retryAfterMs, this.#deps.random);
+          // Rate-limited items are not at fault: they go again when the lane resumes.
+          const delay = batchDelay;
           return {
             deliveryId: item.tag.deliveryId,
             state: "retrying",
@@ -422,6 +479,96 @@ export class DestinationWorker {
   /** Events this lane settled for good (delivered or failed) since start: drives the progress line. */
   get settledCount(): number {
     return this.#settled;
+  }
+
+  /**
+   * Send a delivery's own requests in order (a v1 call, and its v2 items as one batch when the
+   * action set produced both). Delivered when every request was accepted; the first request that is
+   * not ends the delivery's attempt with that request's outcome.
+   */
+  async #sendDirect(ref: DeliveryRef, requests: readonly HttpRequestSpec[]): Promise<SendResult> {
+    const { clock, store, service } = this.#deps;
+    const started = clock();
+    let status: number | undefined;
+    for (const request of requests) {
+      const now = clock();
+      this.#bucket.setRate(this.#rate.current(now), now);
+      const wait = Math.max(this.#bucket.take(now), await this.#takeSharedToken(now));
+      if (wait > 0) await sleep(wait);
+      const sentAt = clock();
+      const response = await service.send(request);
+      const answeredAt = clock();
+      status = "status" in response ? response.status : undefined;
+      this.#deps.metrics.requestDuration.observe(
+        { destination: this.destination, status_class: statusClass(status) },
+        (answeredAt - sentAt) / 1000,
+      );
+      const decision = decideRetry(response, answeredAt);
+      if (decision.kind === "successful") continue;
+      const base = {
+        deliveryId: ref.deliveryId,
+        attempts: ref.attempts + 1,
+        ...(status === undefined ? {} : { status }),
+        attempt: { latencyMs: answeredAt - started },
+      };
+      if (decision.kind === "unauthorized") {
+        if (!this.#paused) {
+          this.#paused = true;
+          await this.#deps.onUnauthorized(decision.reason);
+        }
+        await store.settle([{ deliveryId: ref.deliveryId, state: "released" }], answeredAt);
+        return "pending";
+      }
+      if (decision.kind === "retry") {
+        if (decision.rateLimited) {
+          this.#deps.metrics.rateLimited.inc({ destination: this.destination });
+          this.#bucket.setRate(this.#rate.onRateLimited(answeredAt), answeredAt);
+        }
+        const firstAttempt = ref.firstAttemptAtMs ?? started;
+        const giveUp = answeredAt - firstAttempt >= this.#options.backoff.maxRetryAgeMs;
+        const delay = backoffDelayMs(
+          base.attempts,
+          this.#options.backoff,
+          decision.retryAfterMs,
+          this.#deps.random,
+        );
+        this.#count(giveUp ? "failed" : "retrying", 1);
+        await store.settle(
+          [
+            giveUp
+              ? { ...base, state: "failed", stage: "delivery", reason: `gave up: ${decision.reason}` }
+              : { ...base, state: "retrying", nextAttemptAtMs: answeredAt + delay, reason: decision.reason },
+          ],
+          answeredAt,
+        );
+        return giveUp ? "done" : "pending";
+      }
+      const reason =
+        decision.kind === "partial"
+          ? `Customer.io rejected it: ${decision.failed[0]?.reason ?? "invalid"}`
+          : decision.reason;
+      this.#count("failed", 1);
+      await store.settle(
+        [{ ...base, state: "failed", stage: "delivery", reason: truncate(reason) }],
+        answeredAt,
+      );
+      return "done";
+    }
+    const now = clock();
+    this.#count("delivered", 1);
+    await store.settle(
+      [
+        {
+          deliveryId: ref.deliveryId,
+          state: "delivered",
+          attempts: ref.attempts + 1,
+          ...(status === undefined ? {} : { status }),
+          attempt: { latencyMs: now - started },
+        },
+      ],
+      now,
+    );
+    return "done";
   }
 
   #count(outcome: "delivered" | "failed" | "retrying", count: number): void {
@@ -465,6 +612,21 @@ export class DestinationWorker {
   }
 }
 
+/**
+ * One outcome per delivery: a delivery whose action set produced several items (`match: all`) is
+ * failed if any of its items was rejected.
+ */
+function worstPerDelivery(outcomes: readonly DeliveryOutcome[]): DeliveryOutcome[] {
+  const byId = new Map<number, DeliveryOutcome>();
+  for (const outcome of outcomes) {
+    const seen = byId.get(outcome.deliveryId);
+    if (seen === undefined || (seen.state === "delivered" && outcome.state !== "delivered")) {
+      byId.set(outcome.deliveryId, outcome);
+    }
+  }
+  return [...byId.values()];
+}
+
 /** Whether every item of a batch reached a final state ("done") or some will be tried again. */
 type SendResult = "done" | "pending";
 
@@ -472,6 +634,21 @@ function retryCause(status: number | undefined): string {
   if (status === undefined) return "network";
   if (status === 429) return "429";
   return status >= 500 ? "5xx" : "other";
+}
+
+/**
+ * The shared rate-limit bucket of a Customer.io workspace: a hash of its site id and Track API base
+ * URL (region or trackUrl), so destinations on one workspace share one budget, and neither the site
+ * id nor any key is stored in the database.
+ *
+ * @example
+ * workspaceRateKey({ siteId: "abc", region: "us" }); // "cio:" followed by 32 hex digits
+ */
+export function workspaceRateKey(
+  settings: Pick<CustomerioSettings, "siteId" | "region" | "trackUrl">,
+): string {
+  const text = `sluice-rate-v1\0${settings.siteId}\0${trackBaseUrl(settings)}`;
+  return `cio:${bytesToHex(sha256(utf8ToBytes(text))).slice(0, 32)}`;
 }
 
 function sleep(ms: number): Promise<void> {

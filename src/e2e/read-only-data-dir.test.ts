@@ -185,7 +185,7 @@ describe("a full data disk while Sluice runs", () => {
     const storeFailed = sluice.process.logs().filter((line) => line.event === "ingest.store_failed");
     expect(storeFailed.length).toBeGreaterThan(0);
     // Readiness says so too, so a load balancer can send the traffic to a node that can store it.
-    expect((await client.get(sluice.url, "/readyz")).status).toBe(503);
+    expect(await client.get(sluice.url, "/readyz")).toMatchObject({ status: 503 });
     expect(storeFailed[0]).toMatchObject({
       level: 50,
       err: { code: "ER_STORE_WRITE_FAILED", message: expect.stringContaining("SQLITE_FULL") },

@@ -9,6 +9,7 @@ export const LOG = {
   noConfig: "config.none",
   configLoaded: "config.loaded",
   dataAtRest: "store.opened",
+  storeBackgroundError: "store.background_error",
   ingestRejected: "ingest.rejected",
   ingestStoreFailed: "ingest.store_failed",
   deliveryPaused: "delivery.paused",

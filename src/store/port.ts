@@ -253,6 +253,17 @@ export interface Store {
    */
   pruneDedupe(olderThanMs: number): Promise<number>;
   /**
+   * Optional: a token bucket shared by every process on this database (a cluster-wide rate limit).
+   * Takes one token from the bucket named `key` (created full, with `burst` tokens), which refills at
+   * `ratePerSecond` up to `burst`; returns 0 when a token was there ("go now"), else how many ms the
+   * caller must wait before using the token it reserved. Over any span of T seconds, all callers
+   * together get at most `burst + ratePerSecond × T` tokens whose wait has run out.
+   * Time only moves forward: a caller whose `nowMs` is behind the bucket's last update earns no
+   * refill (clock skew between nodes makes the limit stricter, never looser).
+   * Adapters for a single process (SQLite) leave it out: an in-memory bucket does the same there.
+   */
+  takeRequestTokens?(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number>;
+  /**
    * Commit what was already accepted (pending group commits resolve), then release the database.
    * Calling it again resolves; any other method called afterwards rejects with `ER_STORE_CLOSED`.
    */

@@ -29,6 +29,8 @@ export interface PipelineOptions {
   worker?: Partial<WorkerOptions>;
   /** More destinations (raw config) besides "cio", e.g. one pointed at a second simulator. */
   extraDestinations?: unknown[];
+  /** `actions:` of the "cio" destination (raw config); absent: the presets. */
+  actions?: unknown[];
   /** Run the start-up credential check (it is one more request the simulator sees). Default false. */
   checkCredentials?: boolean;
 }
@@ -46,6 +48,7 @@ function config(simUrl: string, options: PipelineOptions, apiKey: string): Sluic
           traits: options.allow?.traits ?? ["email", "first_name", "plan"],
           properties: options.allow?.properties ?? ["plan", "total", "currency"],
         },
+        ...(options.actions ? { actions: options.actions } : {}),
       },
       ...(options.extraDestinations ?? []),
     ],

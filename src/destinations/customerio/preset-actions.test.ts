@@ -14,6 +14,7 @@ const destination: CustomerioDestinationConfig = {
     properties: ["plan", "total", "currency"],
   },
   delivery: { requestsPerSecond: 100, retryForHours: 48, maxEventsPerRequest: 2000 },
+  match: "first",
 };
 
 const base = { messageId: "m-1", receivedAt: "2026-11-28T12:00:00.000Z" };

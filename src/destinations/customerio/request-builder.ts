@@ -85,3 +85,24 @@ export function buildBatchRequest(
 }
 
 export const SLUICE_USER_AGENT = "Sluice/0.1";
+
+/**
+ * The exact HTTP request for a v1 call (anonymous event, delivery metric): one per event, not batched.
+ *
+ * @example
+ * buildV1Request(settings, "/api/v1/metrics", { delivery_id: "d1", metric: "opened", timestamp: 1 }, { revealKey: false })
+ */
+export function buildV1Request(
+  settings: CustomerioSettings,
+  path: string,
+  body: unknown,
+  options: { revealKey: boolean },
+): HttpRequestSpec {
+  const auth = options.revealKey ? basicAuth(settings.siteId, settings.apiKey.reveal()) : "Basic [redacted]";
+  return {
+    method: "POST",
+    url: `${trackBaseUrl(settings)}${path}`,
+    headers: { authorization: auth, "content-type": "application/json", "user-agent": SLUICE_USER_AGENT },
+    body: JSON.stringify(body),
+  };
+}

@@ -40,6 +40,34 @@ export function describeOrderingContract(current: CurrentStore): void {
       expect(messageIds(await claim(10, T0 + 5000))).toEqual(["a1", "a2"]);
     });
 
+    it("stops a person's run at an event that is not due yet, even between ready ones", async () => {
+      await current().enqueue(person("p1", ["a1", "a2"]));
+      const [a1, a2] = await claim(10);
+      // One failed batch, but its items come due at different times.
+      await current().settle(
+        [
+          {
+            deliveryId: a1!.deliveryId,
+            state: "retrying",
+            attempts: 1,
+            nextAttemptAtMs: T0 + 100,
+            reason: "503",
+          },
+          {
+            deliveryId: a2!.deliveryId,
+            state: "retrying",
+            attempts: 1,
+            nextAttemptAtMs: T0 + 900,
+            reason: "503",
+          },
+        ],
+        T0 + 1,
+      );
+      await current().enqueue(person("p1", ["a3"]));
+      expect(messageIds(await claim(10, T0 + 100))).toEqual(["a1"]);
+      expect(messageIds(await claim(10, T0 + LEASE_MS + 1000))).toEqual(["a1", "a2", "a3"]);
+    });
+
     it("takes a person's whole ready run with them, person by person, contiguous", async () => {
       const interleaved = ["1", "2", "3"].flatMap((n) => [
         event(`a${n}`, { orderingKey: "p1" }),

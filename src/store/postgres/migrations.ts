@@ -98,6 +98,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "rate_limits",
+    sql: `
+      -- The cluster-wide request budget of each Customer.io workspace (takeRequestTokens): one tiny row
+      -- per workspace, updated in place before every Track request any node sends. tokens may go below
+      -- zero: a reservation its caller waits out. No index covers tokens or updated_at_ms, so every
+      -- update is a heap-only tuple; fillfactor 50 leaves the page room for them.
+      CREATE TABLE rate_limits (
+        key           text COLLATE "C" PRIMARY KEY,
+        tokens        double precision NOT NULL,
+        updated_at_ms bigint NOT NULL
+      ) WITH (fillfactor = 50);
+    `,
+  },
 ];
 
 /**

@@ -261,11 +261,13 @@ describe("PostgreSQL store", () => {
       "event_bodies_pkey",
       "events_message_id",
       "events_pkey",
+      "rate_limits_pkey",
       "schema_migrations_pkey",
     ]);
     const options = await adminQuery<{ relname: string; reloptions: string[] }>(
       `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = $1 AND c.relname IN ('deliveries', 'event_bodies', 'dedupe') ORDER BY c.relname`,
+       WHERE n.nspname = $1 AND c.relname IN ('deliveries', 'event_bodies', 'dedupe', 'rate_limits')
+       ORDER BY c.relname`,
       [store.schema],
     );
     expect(options).toEqual([
@@ -279,6 +281,7 @@ describe("PostgreSQL store", () => {
         ],
       },
       { relname: "event_bodies", reloptions: ["autovacuum_vacuum_scale_factor=0.01"] },
+      { relname: "rate_limits", reloptions: ["fillfactor=50"] },
     ]);
   });
 

@@ -56,6 +56,8 @@ export interface PostgresStore extends Store {
   workListening(): Promise<void>;
   /** Group-commit counters since open: `commits` < `calls` means enqueue calls shared transactions. */
   groupCommitStats(): GroupCommitStats;
+  /** The cluster-wide token bucket of the port (`rate_limits` table, one atomic upsert per token). */
+  takeRequestTokens(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number>;
 }
 
 /** Attempts of a transaction that hit a deadlock or serialization failure before giving up. */
@@ -373,6 +375,27 @@ class PostgresStoreImpl implements PostgresStore {
       if (deleted < batch) break;
     }
     return removed;
+  }
+
+  async takeRequestTokens(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number> {
+    this.assertOpen();
+    const name = storableText(String(key), "key");
+    if (name.length === 0) throw new StoreError("ER_STORE_INVALID_INPUT", "key must be a non-empty string");
+    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) {
+      throw new StoreError("ER_STORE_INVALID_INPUT", "ratePerSecond must be a positive number");
+    }
+    if (!Number.isFinite(burst) || burst < 1) {
+      throw new StoreError("ER_STORE_INVALID_INPUT", "burst must be a number of at least 1");
+    }
+    requireEpochMs(nowMs, "nowMs");
+    const rows = await this.query<{ tokens: number }>("takeRequestTokens", this.sql.takeRequestToken, [
+      name,
+      ratePerSecond,
+      burst,
+      nowMs,
+    ]);
+    const tokens = rows[0]?.tokens ?? 0;
+    return tokens >= 0 ? 0 : Math.ceil((-tokens / ratePerSecond) * 1000);
   }
 
   onWork(listener: WorkListener): () => void {

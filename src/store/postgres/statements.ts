@@ -259,6 +259,21 @@ export function postgresStatements(schema: string) {
         FOR UPDATE SKIP LOCKED) AS old
       WHERE k.source_name = old.source_name AND k.message_id = old.message_id`,
 
+    /**
+     * Take one token from the shared bucket `$1` (rate `$2` per second, capacity `$3`) at `$4` ms, in
+     * one atomic statement: the row lock serialises every node's takes. A new bucket starts full.
+     * Refill counts only time after the last update (GREATEST: a node whose clock lags earns nothing,
+     * so skew tightens the limit, never loosens it). Returns the tokens left; below zero, the caller
+     * reserved a token that becomes its own after `-tokens / rate` seconds.
+     */
+    takeRequestToken: `
+      INSERT INTO ${s}.rate_limits AS r (key, tokens, updated_at_ms)
+      VALUES ($1, $3::float8 - 1, $4::bigint)
+      ON CONFLICT (key) DO UPDATE SET
+        tokens = LEAST($3::float8, r.tokens + GREATEST(0, $4::bigint - r.updated_at_ms) * $2::float8 / 1000) - 1,
+        updated_at_ms = GREATEST(r.updated_at_ms, $4::bigint)
+      RETURNING tokens`,
+
     /** The log query; `where` holds `LOG_WHERE` fragments only, the limit is the last parameter. */
     listDeliveries(where: readonly string[], limitParam: number): string {
       return `

@@ -220,7 +220,6 @@ class SqliteStoreImpl implements SqliteStore {
   private chooseClaim(destination: string, nowMs: number, limit: number): number[] {
     const window = this.statements.selectReadyWindow.all({ destination, nowMs, limit });
     const windowFull = window.length === limit;
-    const lastWindowId = window[window.length - 1]?.id ?? 0;
     const runs = new Map<string, number[]>();
     const order: (string | number)[] = [];
     for (const row of window) {
@@ -250,19 +249,21 @@ class SqliteStoreImpl implements SqliteStore {
         beforeId: firstId,
       });
       if (blocked === 1) continue;
-      for (const id of run) {
-        if (chosen.length >= limit) break;
-        chosen.push(id);
+      if (run.length === 1 && !windowFull) {
+        chosen.push(firstId);
+        continue;
       }
-      if (!windowFull || chosen.length >= limit) continue;
-      const more = this.statements.keyRunAfter.all({
+      // The person's run from their first ready delivery, stopping at the first one that is leased
+      // or not yet due (items of one failed batch may come due at different times): past the
+      // window too when it was full.
+      const rows = this.statements.keyRunAfter.all({
         destination,
         orderingKey: entry,
-        afterId: lastWindowId,
+        afterId: firstId - 1,
         nowMs,
         limit: limit - chosen.length,
       });
-      for (const row of more) {
+      for (const row of rows) {
         if (row.ready !== 1) break;
         chosen.push(row.id);
       }
