@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { adminExposureProblem } from "./admin/admin-auth.js";
+import { type AdminEnv, readAdminEnv } from "./admin/admin-env.js";
+import { type RunningAdmin, startAdminServer } from "./admin/start-admin-server.js";
 import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from "./contracts/config.js";
 import { parseConfigText } from "./contracts/config-file.js";
+import { retentionOf } from "./contracts/retention.js";
 import { CustomerioSink } from "./delivery/customerio-sink.js";
+import { startRetentionJob } from "./delivery/retention-job.js";
 import { DEFAULT_BACKOFF } from "./delivery/retry.js";
 import { DestinationWorker, type WorkerOptions } from "./delivery/worker.js";
 import {
@@ -15,19 +20,22 @@ import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
 import { HttpService } from "./destinations/customerio/service.js";
 import { destinationConfigIssues } from "./destinations/validate-destinations.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
+import { AUDIT_ACTIONS, audit, fileFingerprint, SYSTEM_ACTOR } from "./observability/audit.js";
 import { BacklogProgress } from "./observability/backlog-progress.js";
 import { LOG } from "./observability/log-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type SluiceMetrics } from "./observability/metrics.js";
+import { readKeyring } from "./store/keyring.js";
 import { openStore, readDatabaseEnv, type StoreEnv } from "./store/open-store.js";
 import type { Store } from "./store/port.js";
 
 /**
  * Everything Sluice reads from the environment, read once here (the composition root). The store's
  * variables (`SLUICE_DATABASE_URL`, `SLUICE_DATABASE_SCHEMA`, `SLUICE_DATABASE_POOL_SIZE`,
- * `SLUICE_LEASE_MS`) are documented on `StoreEnv`.
+ * `SLUICE_LEASE_MS`) are documented on `StoreEnv`, the admin API's (`SLUICE_ADMIN_PORT`,
+ * `SLUICE_ADMIN_HOST`, `SLUICE_ADMIN_TOKEN`, `SLUICE_VIEWER_TOKEN`) on `AdminEnv`.
  */
-export interface SluiceEnv extends StoreEnv {
+export interface SluiceEnv extends StoreEnv, AdminEnv {
   /** `PORT`: ingest HTTP port. Default 8080. */
   port: number;
   /** `HOST`: listen address. Default 0.0.0.0 (ingest is meant to be reachable by clients). */
@@ -53,6 +61,8 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: 
   }
   const database = readDatabaseEnv(env);
   if ("problem" in database) throw new StartupError(database.problem);
+  const admin = readAdminEnv(env, port);
+  if ("problem" in admin) throw new StartupError(admin.problem);
   return {
     port,
     host: env["HOST"] ?? "0.0.0.0",
@@ -62,6 +72,9 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: 
     synchronous,
     deliveryPaused: parseDelivery(env["SLUICE_DELIVERY"]),
     ...database,
+    // SLUICE_ENCRYPTION_KEY / SLUICE_ENCRYPTION_KEY_FILE: a bad key stops the start (ER_STORE_KEY_INVALID).
+    keyring: readKeyring(env, cwd),
+    ...admin,
   };
 }
 
@@ -112,6 +125,9 @@ export interface RunningSluice {
   /** `http://host:port` the ingest API listens on. */
   url: string;
   port: number;
+  /** `http://host:port` the admin API listens on (its routes are under `/admin/api`). */
+  adminUrl: string;
+  adminPort: number;
   store: Store;
   logger: Logger;
   /** Stop intake, finish in-flight deliveries, close the database. */
@@ -148,6 +164,9 @@ Try it without a Customer.io workspace: run "npm run sluice -- sandbox" and set 
  */
 export async function startSluice(options: StartOptions): Promise<RunningSluice> {
   const { env } = options;
+  // Refuse before opening anything: an admin API reachable from the network must require a token.
+  const adminProblem = adminExposureProblem(env);
+  if (adminProblem) throw new StartupError(adminProblem);
   const logger = options.logger ?? createLogger({ level: env.logLevel });
   const clock = options.clock ?? Date.now;
   const config =
@@ -178,6 +197,23 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
 
   const opened = await openStore(env, logger);
   const { store } = opened;
+  // Every start is audited, with a fingerprint of the configuration file (never its content).
+  await audit(
+    store,
+    {
+      actor: SYSTEM_ACTOR,
+      action: AUDIT_ACTIONS.sluiceStart,
+      outcome: "ok",
+      detail: {
+        configFingerprint: options.config ? null : fileFingerprint(env.configPath),
+        store: opened.kind,
+      },
+    },
+    clock,
+  ).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
 
   const metrics = createMetrics(() => store.queueStats(clock()));
   const workers: DestinationWorker[] = [];
@@ -223,7 +259,36 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     store.pruneDedupe(clock() - 24 * 3_600_000).catch(() => undefined);
   }, 10 * 60_000);
   pruneTimer.unref();
+  const retentionJob = startRetentionJob({ store, retention: retentionOf(config), logger, clock });
 
+  let admin: RunningAdmin;
+  try {
+    admin = await startAdminServer(
+      {
+        store,
+        destinations: () => config.destinations,
+        logger,
+        clock,
+        credentialsCheck: (name) => credentialChecks.get(name) ?? null,
+        onReplayed: () => {
+          for (const worker of workers) worker.notify();
+        },
+      },
+      env,
+    );
+  } catch (error) {
+    clearInterval(pruneTimer);
+    clearInterval(progressTimer);
+    await checkService.destroy().catch(() => undefined);
+    await checking;
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await retentionJob.stop();
+    await store.close();
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new StartupError(
+      `the admin API cannot listen on ${env.adminHost}:${env.adminPort} (${code}): set SLUICE_ADMIN_PORT to a free port`,
+    );
+  }
   await app.listen({ port: env.port, host: env.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : env.port;
@@ -234,6 +299,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   return {
     url,
     port,
+    adminUrl: admin.url,
+    adminPort: admin.port,
     store,
     logger,
     stop: () => {
@@ -242,10 +309,12 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
         clearInterval(pruneTimer);
         clearInterval(progressTimer);
         await app.close();
+        await admin.close();
         // A check still waiting for an answer is not worth waiting for.
         await checkService.destroy().catch(() => undefined);
         await checking;
         await Promise.all(workers.map((worker) => worker.stop()));
+        await retentionJob.stop();
         await store.close();
         logger.info({ event: LOG.stopped }, "stopped cleanly");
       })();

@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { Client, escapeIdentifier } from "pg";
 import { Pool } from "undici";
 import { basicAuth } from "../destinations/customerio/request-builder.js";
 import { type Child, startChild, waitForHttp, waitForOutput } from "./processes.js";
@@ -26,6 +28,13 @@ const STORM_EVENTS = Number(process.env["BENCH_STORM_EVENTS"] ?? 12_000);
 const STORM_SECONDS = Number(process.env["BENCH_STORM_SECONDS"] ?? 10);
 const STORM_CAP_RPS = 20;
 const SLUICE_PORT = 4680;
+/** The PostgreSQL column: a fresh schema per measurement in this database, dropped afterwards. */
+const PG_URL =
+  process.env["BENCH_DATABASE_URL"] ??
+  process.env["SLUICE_TEST_DATABASE_URL"] ??
+  "postgres://postgres@127.0.0.1:5432/test";
+const PG_DRAIN_EVENTS = Number(process.env["BENCH_PG_DRAIN_EVENTS"] ?? DRAIN_EVENTS);
+const PG_SIM_PORT = 4612;
 
 const trackBody = JSON.stringify({
   userId: "user-42",
@@ -90,27 +99,43 @@ ${delivery}    allow:
 /** `BENCH_PROFILE_DIR=/tmp/x`: write a CPU profile of the draining Sluice process there. */
 const PROFILE_DIR = process.env["BENCH_PROFILE_DIR"];
 
-async function startSluice(dataDir: string, config: string, delivery: "on" | "paused"): Promise<Child> {
+async function startSluice(
+  dataDir: string,
+  config: string,
+  delivery: "on" | "paused",
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<Child> {
   const profile = delivery === "on" && PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const port = options.port ?? SLUICE_PORT;
   const child = startChild(
     CLI,
     ["start"],
     {
-      PORT: String(SLUICE_PORT),
+      PORT: String(port),
       HOST: "127.0.0.1",
       SLUICE_DATA_DIR: dataDir,
       SLUICE_CONFIG: config,
       SLUICE_DELIVERY: delivery,
       SLUICE_LOG_LEVEL: "warn",
+      // Several nodes run side by side: each admin API on a free port of its own.
+      SLUICE_ADMIN_PORT: "0",
+      ...options.env,
     },
     profile,
   );
-  await waitForHttp(`http://127.0.0.1:${SLUICE_PORT}/`);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/`);
+  } catch (error) {
+    await child.stop("SIGKILL");
+    throw new Error(`${(error as Error).message}; its output:\n${child.output.join("").slice(-3000)}`);
+  }
   return child;
 }
 
-async function simulatorState(): Promise<{ requests: number; accepted: number; status429: number }> {
-  const response = await fetch(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
+async function simulatorState(
+  port = SIM_PORT,
+): Promise<{ requests: number; accepted: number; status429: number }> {
+  const response = await fetch(`http://127.0.0.1:${port}/__sim/state`);
   const state = (await response.json()) as Record<string, unknown>;
   return readSimState(state);
 }
@@ -341,6 +366,150 @@ async function storm(dir: string): Promise<StormFigures> {
   };
 }
 
+interface PostgresFigures {
+  ingest: IngestFigures & {
+    /** Events per enqueue transaction (group commit), from the events' `xmin`. */
+    eventsPerCommit: number;
+    commitsPerSecond: number;
+  };
+  drainOne: DrainFigures;
+  drainThree: DrainFigures;
+}
+
+async function pgQuery<Row>(sql: string): Promise<Row[]> {
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as Row[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Run `work` on a fresh schema of the benchmark database, dropped afterwards. */
+async function withSchema<T>(work: (schema: string, env: Record<string, string>) => Promise<T>): Promise<T> {
+  const schema = `sluice_bench_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  try {
+    return await work(schema, { SLUICE_DATABASE_URL: PG_URL, SLUICE_DATABASE_SCHEMA: schema });
+  } finally {
+    await pgQuery(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
+  }
+}
+
+/** Durable ingest into PostgreSQL (one node, delivery paused), and how well enqueue calls were grouped. */
+async function postgresIngest(dir: string, config: string): Promise<PostgresFigures["ingest"]> {
+  return withSchema(async (schema, env) => {
+    const node = await startSluice(join(dir, "pg-ingest"), config, "paused", { env });
+    const figures = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
+    await node.stop();
+    // Rows one transaction inserted share its xmin: distinct xmins are the group commits.
+    const [row] = await pgQuery<{ events: string; commits: string }>(
+      `SELECT count(*) AS events, count(DISTINCT xmin::text) AS commits FROM ${escapeIdentifier(schema)}.events`,
+    );
+    const events = Number(row?.events ?? 0);
+    const commits = Math.max(1, Number(row?.commits ?? 0));
+    return { ...figures, eventsPerCommit: events / commits, commitsPerSecond: commits / INGEST_SECONDS };
+  });
+}
+
+/**
+ * Backlog drain through `nodes` Sluice processes on one PostgreSQL schema (ports SLUICE_PORT + i),
+ * timed from their launch: a backlog of PG_DRAIN_EVENTS filled by one paused node, then drained to
+ * the simulator on PG_SIM_PORT (capped at 100 req/s, 200 ms latency: the nodes share that limit).
+ */
+async function postgresDrain(dir: string, config: string, nodes: number): Promise<DrainFigures> {
+  return withSchema(async (_schema, env) => {
+    const filler = await startSluice(join(dir, "pg-fill"), config, "paused", { env });
+    await fillBacklog(PG_DRAIN_EVENTS, `pg${nodes}`);
+    await filler.stop();
+    const before = await simulatorState(PG_SIM_PORT);
+    const started = performance.now();
+    const starting = await Promise.allSettled(
+      Array.from({ length: nodes }, (_, i) =>
+        startSluice(join(dir, `pg-node-${i}`), config, "on", { env, port: SLUICE_PORT + i }),
+      ),
+    );
+    const children = starting.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    let state = before;
+    let seconds: number;
+    let peakRssMb: number;
+    try {
+      const failed = starting.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
+      while (state.accepted - before.accepted < PG_DRAIN_EVENTS) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        state = await simulatorState(PG_SIM_PORT);
+        if (performance.now() - started > 600_000) throw new Error("drain did not finish in 10 minutes");
+      }
+      seconds = (performance.now() - started) / 1000;
+      peakRssMb = Math.max(...children.map((child) => child.peakRssMb()));
+    } finally {
+      await Promise.all(children.map((child) => child.stop()));
+    }
+    const requests = state.requests - before.requests;
+    return {
+      events: PG_DRAIN_EVENTS,
+      seconds,
+      eventsPerSecond: Math.round(PG_DRAIN_EVENTS / seconds),
+      requests,
+      requestsPerEvent: requests / PG_DRAIN_EVENTS,
+      rejected429: state.status429 - before.status429,
+      peakRssMb,
+    };
+  });
+}
+
+/** The PostgreSQL column: ingest, then the drain through one node and through three. */
+async function postgresBench(dir: string): Promise<PostgresFigures> {
+  const simulator = startChild(
+    CLI,
+    [
+      "sandbox",
+      "--port",
+      String(PG_SIM_PORT),
+      "--site-id",
+      SITE_ID,
+      "--api-key",
+      API_KEY,
+      "--latency-ms",
+      "200",
+      "--rate-limit",
+      "100",
+    ],
+    {},
+  );
+  try {
+    await waitForHttp(`http://127.0.0.1:${PG_SIM_PORT}/__sim/state`);
+    const config = writeConfig(dir, { simPort: PG_SIM_PORT, name: "pg.yaml" });
+    console.log(`  PostgreSQL durable ingest: one node, ${INGEST_SECONDS} s at 50 connections…`);
+    const ingest = await postgresIngest(dir, config);
+    console.log(`  PostgreSQL backlog drain: ${PG_DRAIN_EVENTS} events through one node…`);
+    const drainOne = await postgresDrain(dir, config, 1);
+    console.log(`  PostgreSQL backlog drain: ${PG_DRAIN_EVENTS} events through three nodes…`);
+    const drainThree = await postgresDrain(dir, config, 3);
+    return { ingest, drainOne, drainThree };
+  } finally {
+    await simulator.stop();
+  }
+}
+
+function printPostgres(figures: PostgresFigures): void {
+  const { ingest, drainOne, drainThree } = figures;
+  const drain = (d: DrainFigures) =>
+    `${d.eventsPerSecond} events/s (${fixed(d.seconds)} s, ${d.requests} requests, ${d.rejected429} × 429, peak RSS ${fixed(d.peakRssMb)} MB)`;
+  console.log(
+    `PostgreSQL (${PG_URL.replace(/\/\/[^@/]*@/, "//")}, synchronous_commit as configured on the server)`,
+  );
+  console.log(
+    `  durable ingest       ${ingest.eventsPerSecond} events/s, p50 ${ingest.p50Ms} ms, p99 ${ingest.p99Ms} ms, ${ingest.errors} errors`,
+  );
+  console.log(
+    `  group commit         ${fixed(ingest.eventsPerCommit)} events per transaction, ${fixed(ingest.commitsPerSecond)} transactions/s (${fixed(1000 / Math.max(1, ingest.commitsPerSecond))} ms each, one in flight)`,
+  );
+  console.log(`  drain, one node      ${drain(drainOne)}`);
+  console.log(`  drain, three nodes   ${drain(drainThree)}`);
+}
+
 function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
@@ -356,22 +525,30 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     return;
   }
+  if (process.env["BENCH_ONLY"] === "postgres") {
+    try {
+      printPostgres(await postgresBench(dir));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   try {
-    console.log(`1/5 ingest ceiling: parse-only HTTP server, ${INGEST_SECONDS} s at 50 connections…`);
+    console.log(`1/6 ingest ceiling: parse-only HTTP server, ${INGEST_SECONDS} s at 50 connections…`);
     const ceilingChild = startChild(CEILING, [], { PORT: "0" });
     const port = Number((await waitForOutput(ceilingChild, /"listening":(\d+)/))[1]);
     const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
     await ceilingChild.stop();
 
     console.log(
-      `2/5 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
+      `2/6 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
     );
     const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
     const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
     await ingestSluice.stop();
 
     console.log(
-      `3/5 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
+      `3/6 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
     );
     const simulator = startChild(
       CLI,
@@ -394,67 +571,114 @@ async function main(): Promise<void> {
     const sluiceDrain = await drain(join(dir, "drain"), config);
 
     console.log(
-      `4/5 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`,
+      `4/6 naive forwarder: one request per event, 20 concurrent, ${NAIVE_SECONDS} s, same simulator…`,
     );
     const naive = await naiveForwarder();
     await simulator.stop();
 
     console.log(
-      `5/5 429 storm: ${STORM_EVENTS} queued events, workspace capped at ${STORM_CAP_RPS} req/s for ${STORM_SECONDS} s (Sluice set to 100), batches of 10…`,
+      `5/6 429 storm: ${STORM_EVENTS} queued events, workspace capped at ${STORM_CAP_RPS} req/s for ${STORM_SECONDS} s (Sluice set to 100), batches of 10…`,
     );
     const storm429 = await storm(dir);
 
-    const rows: [string, string, string][] = [
+    console.log(
+      `6/6 PostgreSQL: durable ingest, then ${PG_DRAIN_EVENTS} queued events drained through one node and through three…`,
+    );
+    const pg = await postgresBench(dir);
+    const both = (d1: DrainFigures, d3: DrainFigures, show: (d: DrainFigures) => string) =>
+      `${show(d1)} | ${show(d3)}`;
+    const { drainOne, drainThree } = pg;
+
+    // Columns: measure, SQLite, PostgreSQL (drain rows: one node | three nodes), reference.
+    const rows: [string, string, string, string][] = [
       [
         "durable ingest events/s (50 conns)",
         String(durable.eventsPerSecond),
+        String(pg.ingest.eventsPerSecond),
         `ceiling ${ceiling.eventsPerSecond}`,
       ],
       [
         "durable ingest p50 / p99 ms",
         `${durable.p50Ms} / ${durable.p99Ms}`,
+        `${pg.ingest.p50Ms} / ${pg.ingest.p99Ms}`,
         `ceiling ${ceiling.p50Ms} / ${ceiling.p99Ms}`,
       ],
-      ["durable ingest errors", String(durable.errors), `ceiling ${ceiling.errors}`],
-      ["drain events/s", String(sluiceDrain.eventsPerSecond), `naive ${naive.eventsPerSecond}`],
+      [
+        "durable ingest errors",
+        String(durable.errors),
+        String(pg.ingest.errors),
+        `ceiling ${ceiling.errors}`,
+      ],
+      [
+        "ingest events per commit",
+        "",
+        fixed(pg.ingest.eventsPerCommit),
+        `PostgreSQL: ${fixed(pg.ingest.commitsPerSecond)} commits/s`,
+      ],
+      [
+        "drain events/s",
+        String(sluiceDrain.eventsPerSecond),
+        both(drainOne, drainThree, (d) => String(d.eventsPerSecond)),
+        `naive ${naive.eventsPerSecond}`,
+      ],
       [
         "drain seconds",
         fixed(sluiceDrain.seconds),
+        both(drainOne, drainThree, (d) => fixed(d.seconds)),
         `naive ${fixed(naive.seconds)} (for ${naive.events} events)`,
       ],
       [
         "drain requests per delivered event",
         fixed(sluiceDrain.requestsPerEvent, 4),
+        both(drainOne, drainThree, (d) => fixed(d.requestsPerEvent, 4)),
         `naive ${fixed(naive.requestsPerEvent, 3)}`,
       ],
       [
         "drain HTTP requests (429s)",
         `${sluiceDrain.requests} (${sluiceDrain.rejected429})`,
+        both(drainOne, drainThree, (d) => `${d.requests} (${d.rejected429})`),
         `naive ${naive.requests} (${naive.rejected429})`,
       ],
-      ["drain peak RSS MB", fixed(sluiceDrain.peakRssMb), ""],
+      [
+        "drain peak RSS MB",
+        fixed(sluiceDrain.peakRssMb),
+        both(drainOne, drainThree, (d) => fixed(d.peakRssMb)),
+        "PostgreSQL: largest node",
+      ],
       [
         "storm HTTP requests (429s)",
         `${storm429.stormRequests} (${storm429.storm429})`,
+        "",
         `${storm429.stormDelivered} events delivered during the storm`,
       ],
-      ["storm requests per delivered event", fixed(storm429.requestsPerDeliveredEvent, 3), "target ≤ 1.2"],
-      ["storm attempts per accepted request", fixed(storm429.attemptsPerAcceptedRequest, 3), "whole run"],
+      [
+        "storm requests per delivered event",
+        fixed(storm429.requestsPerDeliveredEvent, 3),
+        "",
+        "target ≤ 1.2",
+      ],
+      ["storm attempts per accepted request", fixed(storm429.attemptsPerAcceptedRequest, 3), "", "whole run"],
       [
         "storm seconds to full rate",
         fixed(storm429.recoverySeconds),
+        "",
         `target ≤ 5 (90 accepted req/s; peak ${storm429.peakRequestsPerSecond}/s)`,
       ],
       [
         "drain speed-up over naive",
         `${fixed(sluiceDrain.eventsPerSecond / Math.max(1, naive.eventsPerSecond))}×`,
         "",
+        "",
       ],
     ];
     console.log("");
     const width = Math.max(...rows.map((row) => row[0].length));
-    for (const [label, value, other] of rows)
-      console.log(`${label.padEnd(width)}  ${value.padStart(12)}   ${other}`);
+    const pgWidth = Math.max(10, ...rows.map((row) => row[2].length));
+    console.log(
+      `${"".padEnd(width)}  ${"SQLite".padStart(12)}   ${"PostgreSQL (1 node | 3 nodes)".padEnd(pgWidth)}`,
+    );
+    for (const [label, value, postgres, other] of rows)
+      console.log(`${label.padEnd(width)}  ${value.padStart(12)}   ${postgres.padEnd(pgWidth)}   ${other}`);
     console.log(
       `\nTargets: ingest ≥ 10,000 events/s with p99 ≤ 20 ms; drain ≥ 40,000 events/s, RSS ≤ 256 MB.`,
     );

@@ -1,7 +1,9 @@
+import { AUDIT_ACTIONS } from "../observability/audit.js";
+import { maskPayload } from "../privacy/mask-payload.js";
 import type { AttemptRecord, DeliveryLogFilter, ReplayFilter } from "../store/port.js";
+import { auditFromCli } from "./audit-store.js";
 import type { CliIo, Command } from "./command.js";
 import { withLogStore } from "./log-store.js";
-import { maskPayload } from "./mask-payload.js";
 import { createProgress } from "./progress.js";
 
 const USAGE = `sluice dlq list [--destination NAME] [--since ISO|DURATION] [--until ISO|DURATION] [--limit N] [--json]
@@ -219,6 +221,13 @@ async function show(args: readonly string[], io: CliIo): Promise<number> {
     }
     if (payload === undefined) out.push(`payload: not valid JSON (${body.length} characters)`);
     else if (reveal) {
+      // Recorded before anything is shown: a view that cannot be audited does not happen.
+      await auditFromCli(io, {
+        action: AUDIT_ACTIONS.payloadView,
+        target: `delivery:${deliveryId}`,
+        outcome: "ok",
+        detail: { via: "sluice dlq show --reveal", destination: entry.destination },
+      });
       io.stderr(
         "warning: --reveal prints the payload's values, which may be personal or health data; viewing payload values will be audited\n",
       );
@@ -302,6 +311,18 @@ async function replay(args: readonly string[], io: CliIo): Promise<number> {
     }),
   );
   progress?.finish(result.replayed);
+  if (!dryRun) {
+    await auditFromCli(io, {
+      action: AUDIT_ACTIONS.dlqReplay,
+      outcome: "ok",
+      detail: {
+        filter: replayFilterDetail(replayFilter, all),
+        ...(limit === undefined ? {} : { limit }),
+        matched: result.matched,
+        replayed: result.replayed,
+      },
+    });
+  }
   if (result.matched === 0) {
     io.stdout("no dead letters match\n");
     return 0;
@@ -319,6 +340,18 @@ async function replay(args: readonly string[], io: CliIo): Promise<number> {
     );
   }
   return 0;
+}
+
+/** A replay's filter for the audit log: the flags as given, times as ISO dates. */
+function replayFilterDetail(filter: ReplayFilter, all: boolean): Record<string, string | boolean | number[]> {
+  const detail: Record<string, string | boolean | number[]> = {};
+  if (all) detail["all"] = true;
+  if (filter.destination !== undefined) detail["destination"] = filter.destination;
+  if (filter.messageId !== undefined) detail["messageId"] = filter.messageId;
+  if (filter.deliveryIds !== undefined) detail["deliveryIds"] = [...filter.deliveryIds];
+  if (filter.fromMs !== undefined) detail["since"] = iso(filter.fromMs);
+  if (filter.toMs !== undefined) detail["until"] = iso(filter.toMs);
+  return detail;
 }
 
 /**

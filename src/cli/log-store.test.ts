@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { replayThroughPort } from "../delivery/replay-dead-letters.js";
 import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/postgres-store.js";
 import {
@@ -10,7 +11,6 @@ import {
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { tempDir } from "../test-support/temp-dir.js";
 import type { CliIo } from "./command.js";
-import { replayThroughPort } from "./log-store.js";
 import { runCli } from "./run-cli.js";
 
 // `sluice deliveries`, `dlq` and `trace` on PostgreSQL (SLUICE_DATABASE_URL) print exactly what they

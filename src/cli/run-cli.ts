@@ -1,8 +1,12 @@
+import { auditCommand } from "./audit.js";
 import type { CliIo, Command } from "./command.js";
 import { deliveriesCommand } from "./deliveries.js";
 import { dlqCommand } from "./dlq.js";
+import { forgetCommand } from "./forget.js";
+import { keygenCommand } from "./keygen.js";
 import { presetsCommand } from "./presets.js";
 import { previewCommand } from "./preview.js";
+import { rotateKeyCommand } from "./rotate-key.js";
 import { sandboxCommand } from "./sandbox.js";
 import { startCommand } from "./start.js";
 import { traceCommand } from "./trace.js";
@@ -17,6 +21,10 @@ const COMMANDS: readonly Command[] = [
   deliveriesCommand,
   dlqCommand,
   traceCommand,
+  auditCommand,
+  forgetCommand,
+  keygenCommand,
+  rotateKeyCommand,
 ];
 
 function help(): string {

@@ -19,7 +19,12 @@ Environment:
   SLUICE_LEASE_MS            how long a node holds claimed deliveries (default 120000)
   SLUICE_LOG_LEVEL           trace|debug|info|warn|error (default info)
   SLUICE_SQLITE_SYNCHRONOUS  FULL (default) or NORMAL
-  SLUICE_DELIVERY            on (default) or paused`,
+  SLUICE_DELIVERY            on (default) or paused
+  SLUICE_ADMIN_PORT          admin API port (default 8081; 0 when PORT is 0)
+  SLUICE_ADMIN_HOST          admin API listen address (default 127.0.0.1)
+  SLUICE_ADMIN_TOKEN         bearer token of the admin role (required off loopback, with or
+                             instead of SLUICE_VIEWER_TOKEN)
+  SLUICE_VIEWER_TOKEN        bearer token of the viewer role (never sees payload values)`,
   async run(args, io) {
     const env = { ...io.env };
     for (let i = 0; i < args.length; i++) {

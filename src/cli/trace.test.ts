@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DeliveryLogEntry } from "../store/port.js";
 import { runCli } from "./run-cli.js";
 import { CANARIES, deadLetterFixture, type Fixture, T0 } from "./test-support/dead-letter-fixture.js";
-import { deliveryStages, type StageStatus } from "./trace.js";
 
 let fixture: Fixture;
 
@@ -29,7 +27,9 @@ describe("sluice trace", () => {
   destination cio (delivery 1)
     ingest     passed
     allowlist  passed
+    consent    passed
     mapping    passed
+    privacy    passed
     limits     passed
     delivery   failed
     attempts   time                      status       latency   state     reason
@@ -39,7 +39,9 @@ describe("sluice trace", () => {
   destination cio-eu (delivery 2)
     ingest     passed
     allowlist  stopped
+    consent    not reached
     mapping    not reached
+    privacy    not reached
     limits     not reached
     delivery   not reached
     final      stopped at allowlist: event name not in allow.events
@@ -48,7 +50,9 @@ event m-1: source app, type track, received 2026-11-28T12:00:00.000Z
   destination cio (delivery 4)
     ingest     passed
     allowlist  passed
+    consent    passed
     mapping    passed
+    privacy    passed
     limits     passed
     delivery   passed
     attempts   time                      status  latency  state      reason
@@ -67,7 +71,9 @@ event m-1: source app, type track, received 2026-11-28T12:00:00.000Z
   destination cio (delivery 5)
     ingest     passed
     allowlist  pending
+    consent    pending
     mapping    pending
+    privacy    pending
     limits     pending
     delivery   pending
     now        queued, not attempted yet
@@ -80,7 +86,9 @@ event m-1: source app, type track, received 2026-11-28T12:00:00.000Z
   destination cio (delivery 3)
     ingest     passed
     allowlist  pending
+    consent    pending
     mapping    pending
+    privacy    pending
     limits     pending
     delivery   pending
     attempts   time                      status  latency  state   reason
@@ -119,7 +127,9 @@ event m-1: source app, type track, received 2026-11-28T12:00:00.000Z
             stages: [
               { stage: "ingest", status: "passed" },
               { stage: "allowlist", status: "passed" },
+              { stage: "consent", status: "passed" },
               { stage: "mapping", status: "passed" },
+              { stage: "privacy", status: "passed" },
               { stage: "limits", status: "passed" },
               { stage: "delivery", status: "failed" },
             ],
@@ -159,31 +169,6 @@ event m-1: source app, type track, received 2026-11-28T12:00:00.000Z
     // The padding follows the longest command name, which other commands decide.
     expect(io.out.join("")).toMatch(
       /^ {2}dlq +List, inspect and replay dead letters \(deliveries Customer\.io rejected\)\n {2}trace +Follow one event \(by messageId\) through every stage, per destination$/m,
-    );
-  });
-});
-
-describe("deliveryStages", () => {
-  const P = "passed";
-  const N = "not reached";
-  const cases: [Pick<DeliveryLogEntry, "state" | "stage">, StageStatus[]][] = [
-    [{ state: "delivered", stage: null }, [P, P, P, P, P]],
-    [{ state: "stopped", stage: "ingest" }, ["stopped", N, N, N, N]],
-    [{ state: "stopped", stage: "allowlist" }, [P, "stopped", N, N, N]],
-    [{ state: "stopped", stage: "mapping" }, [P, P, "stopped", N, N]],
-    [{ state: "stopped", stage: "limits" }, [P, P, P, "stopped", N]],
-    [{ state: "failed", stage: "limits" }, [P, P, P, "failed", N]],
-    [{ state: "failed", stage: "delivery" }, [P, P, P, P, "failed"]],
-    [{ state: "failed", stage: null }, [P, P, P, P, "failed"]],
-    [{ state: "retrying", stage: null }, [P, P, P, P, "retrying"]],
-    [{ state: "queued", stage: null }, [P, "pending", "pending", "pending", "pending"]],
-  ];
-  it.each(cases)("%o", (entry, statuses) => {
-    expect(deliveryStages(entry)).toEqual(
-      ["ingest", "allowlist", "mapping", "limits", "delivery"].map((stage, i) => ({
-        stage,
-        status: statuses[i],
-      })),
     );
   });
 });

@@ -1,7 +1,7 @@
-import type { AttemptRecord, DeliveryLogEntry, DeliveryStage } from "../store/port.js";
+import { type EventTrace, readEventTraces } from "../delivery/event-trace.js";
 import type { Command } from "./command.js";
 import { attemptTable } from "./dlq.js";
-import { type CliLogStore, withLogStore } from "./log-store.js";
+import { withLogStore } from "./log-store.js";
 
 const USAGE = `sluice trace <messageId> [--json]
 
@@ -11,65 +11,6 @@ HTTP status, latency, resulting state, reason) and the final state with its reas
 payload values. Several sources may have sent the same messageId: each event is shown. Reads
 SLUICE_DATA_DIR (default ./.sluice) read-only, so it is safe while Sluice runs; with
 SLUICE_DATABASE_URL set, reads PostgreSQL (schema SLUICE_DATABASE_SCHEMA, default public).`;
-
-/** The pipeline's stages, in the order an event goes through them. */
-export const STAGES: readonly DeliveryStage[] = ["ingest", "allowlist", "mapping", "limits", "delivery"];
-
-/**
- * Where a delivery stands at one stage: `passed`; `stopped` or `failed` there (the final state); or,
- * while it waits, `pending` (not yet processed), `retrying` (delivery is being retried), and for the
- * stages after a stop, `not reached`.
- */
-export type StageStatus = "passed" | "stopped" | "failed" | "pending" | "retrying" | "not reached";
-
-/**
- * Each stage's status, derived from the delivery-log row: a delivery stopped or failed at a stage
- * passed every stage before it; delivered passed them all; a queued one passed ingest only (a
- * replayed one starts over), a retrying one everything up to the delivery being retried.
- *
- * @example
- * deliveryStages({ state: "stopped", stage: "allowlist" } as DeliveryLogEntry)
- * // [{ stage: "ingest", status: "passed" }, { stage: "allowlist", status: "stopped" },
- * //  { stage: "mapping", status: "not reached" }, ...]
- */
-export function deliveryStages(
-  entry: Pick<DeliveryLogEntry, "state" | "stage">,
-): { stage: DeliveryStage; status: StageStatus }[] {
-  const { state } = entry;
-  return STAGES.map((stage, index) => {
-    let status: StageStatus;
-    if (state === "delivered") status = "passed";
-    else if (state === "failed" || state === "stopped") {
-      // A terminal row always names its stage; a row without one is blamed on delivery, the last.
-      const at = STAGES.indexOf(entry.stage ?? "delivery");
-      status = index < at ? "passed" : index === at ? state : "not reached";
-    } else if (index === 0) status = "passed";
-    else if (state === "retrying") status = stage === "delivery" ? "retrying" : "passed";
-    else status = "pending";
-    return { stage, status };
-  });
-}
-
-/** One event (source × messageId × receipt) and what became of it at each destination. */
-export interface EventTrace {
-  messageId: string;
-  sourceName: string;
-  eventType: string;
-  receivedAtMs: number;
-  destinations: {
-    deliveryId: number;
-    destination: string;
-    state: DeliveryLogEntry["state"];
-    stage: DeliveryStage | null;
-    reason: string | null;
-    field: string | null;
-    attempts: number;
-    lastStatus: number | null;
-    replays: number;
-    stages: { stage: DeliveryStage; status: StageStatus }[];
-    history: AttemptRecord[];
-  }[];
-}
 
 /** `sluice trace`: one event's path through Sluice, per destination. */
 export const traceCommand: Command = {
@@ -93,7 +34,7 @@ export const traceCommand: Command = {
     }
     let traces: EventTrace[];
     try {
-      traces = await withLogStore(io, (store) => readTraces(store, messageId));
+      traces = await withLogStore(io, (store) => readEventTraces(store, messageId));
     } catch (error) {
       io.stderr(`sluice: ${(error as Error).message}\n`);
       return 1;
@@ -110,54 +51,6 @@ export const traceCommand: Command = {
     return 0;
   },
 };
-
-/**
- * Every event stored with this messageId, oldest first, each with its deliveries in id order.
- * Events are told apart by source and receipt time: a source's repeat within the dedupe window is
- * not stored, so two events of one source with one messageId were received at different times.
- */
-async function readTraces(store: CliLogStore, messageId: string): Promise<EventTrace[]> {
-  const entries: DeliveryLogEntry[] = [];
-  for (;;) {
-    const last = entries.at(-1);
-    const page = await store.listDeliveries({
-      messageId,
-      limit: 1000,
-      ...(last ? { beforeId: last.deliveryId } : {}),
-    });
-    entries.push(...page);
-    if (page.length < 1000) break;
-  }
-  const events = new Map<string, EventTrace>();
-  for (const entry of entries.reverse()) {
-    const key = `${entry.sourceName}\n${entry.receivedAtMs}`;
-    let event = events.get(key);
-    if (event === undefined) {
-      event = {
-        messageId: entry.messageId,
-        sourceName: entry.sourceName,
-        eventType: entry.eventType,
-        receivedAtMs: entry.receivedAtMs,
-        destinations: [],
-      };
-      events.set(key, event);
-    }
-    event.destinations.push({
-      deliveryId: entry.deliveryId,
-      destination: entry.destination,
-      state: entry.state,
-      stage: entry.stage,
-      reason: entry.reason,
-      field: entry.field,
-      attempts: entry.attempts,
-      lastStatus: entry.lastStatus,
-      replays: entry.replays,
-      stages: deliveryStages(entry),
-      history: await store.deliveryAttempts(entry.deliveryId),
-    });
-  }
-  return [...events.values()];
-}
 
 function formatTrace(event: EventTrace): string {
   const lines = [

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DestinationPrivacySchema, defaultDestinationPrivacy, SourcePrivacyFields } from "./privacy.js";
+import { RetentionSchema } from "./retention.js";
 import { Secret } from "./secret.js";
 
 /**
@@ -24,6 +26,7 @@ export const SourceSchema = z.strictObject({
   name: NameSchema,
   /** The Segment-style write key clients send (HTTP Basic user name, or `writeKey` in the body). */
   writeKey: SecretSchema,
+  ...SourcePrivacyFields,
 });
 
 export const CustomerioSettingsSchema = z.strictObject({
@@ -106,6 +109,8 @@ export const CustomerioDestinationSchema = z.strictObject({
    * per event. `all`: every enabled matching action runs, in order.
    */
   match: z.enum(["first", "all"]).default("first"),
+  /** Consent required, and what happens to PHI found in what would leave (docs/privacy.md). */
+  privacy: DestinationPrivacySchema.default(() => defaultDestinationPrivacy()),
 });
 
 export const DestinationSchema = z.discriminatedUnion("type", [CustomerioDestinationSchema]);
@@ -114,6 +119,8 @@ export const ConfigSchema = z
   .strictObject({
     sources: z.array(SourceSchema).default([]),
     destinations: z.array(DestinationSchema).default([]),
+    /** How long the delivery log, dead letters and audit log are kept (absent: the defaults, `retentionOf`). */
+    retention: RetentionSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const seen = (items: readonly { name: string }[], key: "sources" | "destinations") => {

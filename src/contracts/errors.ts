@@ -20,6 +20,13 @@ export const ERROR_CODES = {
   ER_CONFIG_INVALID: "The configuration file failed validation; each error names its path in the file.",
   ER_CONFIG_UNREADABLE: "The configuration file could not be read or parsed as YAML/JSON.",
   ER_CONFIG_ENV_MISSING: "A `${VAR}` in the configuration names an environment variable that is not set.",
+  ER_ADMIN_UNAUTHORIZED: "Admin API: no bearer token, or one that matches neither configured token.",
+  ER_ADMIN_FORBIDDEN:
+    "Admin API: the token's role may not do this (a viewer revealing payloads or replaying).",
+  ER_ADMIN_INVALID_REQUEST:
+    "Admin API: a query parameter, path parameter or body field is invalid (see `path`).",
+  ER_ADMIN_NOT_FOUND: "Admin API: no such delivery, dead letter, event or destination.",
+  ER_ADMIN_FILTER_REQUIRED: "Admin API: a dead-letter replay named no filter and did not say `all: true`.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

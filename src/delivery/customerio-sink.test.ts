@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { defaultDestinationPrivacy } from "../contracts/privacy.js";
 import { Secret } from "../contracts/secret.js";
 import type { ClaimedDelivery } from "../store/port.js";
 import { CustomerioSink } from "./customerio-sink.js";
@@ -10,6 +11,7 @@ const sink = new CustomerioSink({
   allow: { events: ["*"], traits: [], properties: ["notes"] },
   delivery: { requestsPerSecond: 100, retryForHours: 48, maxEventsPerRequest: 2000 },
   match: "first",
+  privacy: defaultDestinationPrivacy(),
 });
 
 function claimed(notes: string): ClaimedDelivery {

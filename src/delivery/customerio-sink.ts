@@ -10,6 +10,7 @@ import {
   packBatches,
   serializeItem,
 } from "../destinations/customerio/request-builder.js";
+import type { PhiDecision } from "../privacy/index.js";
 import type { ClaimedDelivery, DeliveryStage } from "../store/port.js";
 
 /**
@@ -34,10 +35,14 @@ export interface PackedBatch {
  * A claimed delivery turned into wire items (batched with others), direct requests (a delivery with
  * a v1 call: sent on its own, in order), or a reason it will not be sent.
  */
-export type Prepared =
+export type Prepared = (
   | { kind: "items"; items: PackedItem<DeliveryRef>[] }
   | { kind: "direct"; ref: DeliveryRef; requests: HttpRequestSpec[] }
-  | { kind: "stop"; delivery: ClaimedDelivery; stage: DeliveryStage; reason: string; field?: string };
+  | { kind: "stop"; delivery: ClaimedDelivery; stage: DeliveryStage; reason: string; field?: string }
+) & {
+  /** PHI detections in what would leave, and what the policy did (for metrics; no values). */
+  privacy?: readonly PhiDecision[];
+};
 
 /** `{"batch":[` + `]}`; each item adds its bytes plus one comma (counted generously for the first). */
 const BATCH_OVERHEAD_BYTES = 12;
@@ -64,6 +69,7 @@ export class CustomerioSink {
       return { kind: "stop", delivery, stage: "mapping", reason: "stored event is not valid JSON" };
     }
     const mapped = mapEvent(event, this.destination);
+    const privacy = mapped.privacy && mapped.privacy.length > 0 ? { privacy: mapped.privacy } : {};
     if (mapped.kind === "stop") {
       return {
         kind: "stop",
@@ -71,6 +77,7 @@ export class CustomerioSink {
         stage: mapped.stage,
         reason: mapped.reason,
         ...(mapped.field ? { field: mapped.field } : {}),
+        ...privacy,
       };
     }
     const ref: DeliveryRef = {
@@ -93,7 +100,7 @@ export class CustomerioSink {
       }
       items.push(item);
     }
-    if (mapped.parts.every((part) => part.kind === "op")) return { kind: "items", items };
+    if (mapped.parts.every((part) => part.kind === "op")) return { kind: "items", items, ...privacy };
     const settings = this.destination.settings;
     const requests = mapped.parts.flatMap((part) =>
       part.kind === "request"
@@ -101,7 +108,7 @@ export class CustomerioSink {
         : [],
     );
     if (items.length > 0) requests.unshift(buildBatchRequest(settings, items, { revealKey: true }));
-    return { kind: "direct", ref, requests };
+    return { kind: "direct", ref, requests, ...privacy };
   }
 
   /**

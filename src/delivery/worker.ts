@@ -28,7 +28,11 @@ export interface WorkerOptions {
    * 16,000 (40,000 events/s at 200 ms round trips needs 8,000).
    */
   maxEventsInFlight: number;
-  /** Claim lease; only matters when the process dies (SQLite clears leases at start). Default 120,000 ms. */
+  /**
+   * Claim lease. With SQLite it only matters when the process dies (leases are cleared at start);
+   * with PostgreSQL it is how soon other nodes take over a dead node's deliveries. A lane sends from
+   * a claim for at most half of it and releases the rest. Default 120,000 ms.
+   */
   leaseMs: number;
   /** Track API requests per second per destination (workspace). Default 100. */
   requestsPerSecond: number;
@@ -172,7 +176,7 @@ export class DestinationWorker {
             await this.#sleep(this.#options.lingerMs, false);
           continue;
         }
-        await this.#dispatch(claimed);
+        await this.#dispatch(claimed, now);
       } catch (error) {
         this.#deps.logger.error(
           {
@@ -187,12 +191,13 @@ export class DestinationWorker {
     }
   }
 
-  async #dispatch(claimed: readonly ClaimedDelivery[]): Promise<void> {
+  async #dispatch(claimed: readonly ClaimedDelivery[], claimedAtMs: number): Promise<void> {
     const outcomes: DeliveryOutcome[] = [];
     const items: PackedItem<DeliveryRef>[] = [];
     const direct: Extract<ReturnType<CustomerioSink["prepare"]>, { kind: "direct" }>[] = [];
     for (const delivery of claimed) {
       const prepared = this.#deps.sink.prepare(delivery);
+      this.#countPrivacy(prepared);
       if (prepared.kind === "items") {
         for (const item of prepared.items) items.push(item);
       } else if (prepared.kind === "direct") {
@@ -235,7 +240,12 @@ export class DestinationWorker {
       this.#options.maxBatchBytes,
     )) {
       while (this.#inFlight >= this.#options.concurrency && this.#running) await this.#sleep(5, false);
-      if (!this.#running || this.#paused || (continuesPrevious && (await previous) !== "done")) {
+      if (
+        !this.#running ||
+        this.#paused ||
+        this.#leaseRunningOut(claimedAtMs) ||
+        (continuesPrevious && (await previous) !== "done")
+      ) {
         await this.#release(batch);
         previous = Promise.resolve("pending");
         continue;
@@ -244,9 +254,26 @@ export class DestinationWorker {
       this.#bucket.setRate(this.#rate.current(now), now);
       const wait = Math.max(this.#bucket.take(now), await this.#takeSharedToken(now));
       if (wait > 0) await sleep(wait);
+      if (this.#leaseRunningOut(claimedAtMs)) {
+        await this.#release(batch);
+        previous = Promise.resolve("pending");
+        continue;
+      }
       previous = this.#send(batch);
       this.#track(previous, batch.length);
     }
+  }
+
+  /**
+   * Whether a claim made at `claimedAtMs` is too old to send from: past half its lease, the rest of
+   * the claim is released rather than sent. Once a lease runs out another node may claim the same
+   * deliveries (that is how a dead node's work is recovered), and a batch this node sent that late
+   * could reach Customer.io after the other node's newer events for the same person: a stale
+   * identify would overwrite newer attributes. The other half of the lease covers the request in
+   * flight. (A claim held that long means the lane claimed more than the rate limit let it send.)
+   */
+  #leaseRunningOut(claimedAtMs: number): boolean {
+    return this.#deps.clock() - claimedAtMs >= this.#options.leaseMs / 2;
   }
 
   /**
@@ -569,6 +596,29 @@ export class DestinationWorker {
       now,
     );
     return "done";
+  }
+
+  /** Privacy decisions and stops as metrics: detector, action, stage and a reason kind — never values. */
+  #countPrivacy(prepared: ReturnType<CustomerioSink["prepare"]>): void {
+    const destination = this.destination;
+    for (const decision of prepared.privacy ?? []) {
+      this.#deps.metrics.privacyDecisions.inc({
+        destination,
+        detector: decision.detector,
+        action: decision.action,
+      });
+    }
+    if (prepared.kind === "stop" && (prepared.stage === "consent" || prepared.stage === "privacy")) {
+      const reason =
+        prepared.stage === "privacy"
+          ? "phi"
+          : prepared.reason.startsWith("Global Privacy Control")
+            ? "gpc"
+            : prepared.reason.includes("withdrawn")
+              ? "withdrawn"
+              : "not_given";
+      this.#deps.metrics.privacyStops.inc({ destination, stage: prepared.stage, reason });
+    }
   }
 
   #count(outcome: "delivered" | "failed" | "retrying", count: number): void {

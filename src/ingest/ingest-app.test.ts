@@ -20,7 +20,7 @@ let metrics: SluiceMetrics;
 
 function app() {
   return createIngestApp({
-    sources: [{ name: "website", writeKey: new Secret(WRITE_KEY) }],
+    sources: [{ name: "website", writeKey: new Secret(WRITE_KEY), requestContext: "drop" }],
     destinations: () => ["cio"],
     store,
     logger: log.logger,

@@ -3,7 +3,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { SourceConfig } from "../contracts/config.js";
 import type { ApiError, ErrorCode } from "../contracts/errors.js";
-import { classifyHealth, HEALTH_WINDOW_MS } from "../delivery/health.js";
+import { readDestinationsHealth } from "../delivery/destinations-health.js";
 import type { CredentialsCheck } from "../destinations/customerio/credentials-check.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
@@ -153,22 +153,14 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     }
   });
   /** Per-destination health over the last 24 h, and whether a destination is paused. */
-  app.get("/health/destinations", async () => {
-    const now = deps.clock();
-    const counts = await deps.store.outcomeCounts(now - HEALTH_WINDOW_MS);
-    const byName = new Map(counts.map((entry) => [entry.destination, entry]));
-    const destinations = await Promise.all(
-      deps.destinations().map(async (name) => {
-        const state = await deps.store.getDestinationState(name);
-        return {
-          ...classifyHealth(name, byName.get(name)),
-          paused: state?.status === "unauthorized" ? { reason: state.reason } : null,
-          credentials: deps.credentialsCheck?.(name) ?? null,
-        };
-      }),
-    );
-    return { windowHours: HEALTH_WINDOW_MS / 3_600_000, destinations };
-  });
+  app.get("/health/destinations", () =>
+    readDestinationsHealth({
+      store: deps.store,
+      destinations: deps.destinations(),
+      nowMs: deps.clock(),
+      credentialsCheck: deps.credentialsCheck,
+    }),
+  );
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
@@ -189,6 +181,8 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
     const items = parseIngestBody(route, request.body, {
       receivedAt: new Date(receivedAtMs).toISOString(),
       newMessageId: randomUUID,
+      requestContext: source.requestContext,
+      gpc: request.headers["sec-gpc"] === "1",
     });
     const destinations = deps.destinations();
     const accepted: EnqueueEvent[] = [];

@@ -1,5 +1,6 @@
 import type { ApiError } from "../contracts/errors.js";
 import { parseSegmentEvent, type SegmentEvent, type StoredEvent } from "../contracts/event.js";
+import { REQUEST_CONTEXT_FIELDS } from "../privacy/index.js";
 import { INGEST_LIMITS } from "./limits.js";
 
 export type SingleRoute = "identify" | "track" | "page" | "screen" | "group" | "alias";
@@ -13,6 +14,10 @@ export interface ParseContext {
   /** ISO time the request arrived (Sluice's clock). */
   receivedAt: string;
   newMessageId: () => string;
+  /** The source's `requestContext`: `drop` (default) stores no IP address or user agent. */
+  requestContext?: "keep" | "drop";
+  /** The request carried `Sec-GPC: 1` (Global Privacy Control): recorded as `context.gpc = true`. */
+  gpc?: boolean;
 }
 
 /**
@@ -70,10 +75,23 @@ export function parseIngestBody(
   });
 }
 
+/**
+ * Before anything is stored: drop the request context the source does not keep, and record a Global
+ * Privacy Control signal. In place: the event was built for this request alone.
+ */
+function applyRequestPrivacy(event: StoredEvent, ctx: ParseContext): void {
+  const context = event.context as Record<string, unknown> | undefined;
+  if (ctx.requestContext !== "keep" && context) {
+    for (const field of REQUEST_CONTEXT_FIELDS) delete context[field];
+  }
+  if (ctx.gpc) (event as { context?: Record<string, unknown> }).context = { ...context, gpc: true };
+}
+
 function parseOne(raw: unknown, index: number | null, path: string, ctx: ParseContext): ParsedItem {
   const parsed = parseSegmentEvent(raw, path);
   if (!parsed.ok) return { ok: false, index, status: 400, error: parsed.error };
   const event = toStored(parsed.event, ctx);
+  applyRequestPrivacy(event, ctx);
   const bytes = JSON.stringify(event);
   if (Buffer.byteLength(bytes) > INGEST_LIMITS.maxEventBytes) {
     return {

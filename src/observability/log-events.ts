@@ -23,4 +23,13 @@ export const LOG = {
   deliveryProgress: "delivery.progress",
   destinationRateLimited: "destination.rate_limited",
   workerError: "delivery.worker_error",
+  retentionPurged: "retention.purged",
+  retentionProgress: "retention.progress",
+  retentionFailed: "retention.failed",
+  auditFailed: "audit.failed",
+  adminStarted: "admin.started",
+  adminDenied: "admin.denied",
+  adminPayloadRevealed: "admin.payload_revealed",
+  adminReplay: "admin.replay",
+  adminError: "admin.error",
 } as const;

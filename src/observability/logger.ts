@@ -13,6 +13,8 @@ export const REDACTED_KEYS = [
   "password",
   "secret",
   "token",
+  "adminToken",
+  "viewerToken",
   "email",
   "traits",
   "properties",

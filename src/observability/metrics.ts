@@ -17,6 +17,10 @@ export interface SluiceMetrics {
   batchItems: Histogram<"destination">;
   batchBytes: Histogram<"destination">;
   requestDuration: Histogram<"destination" | "status_class">;
+  /** PHI/PII detections in what would leave, by detector and what the policy did (never a value or path). */
+  privacyDecisions: Counter<"destination" | "detector" | "action">;
+  /** Events stopped before any action ran, by reason kind (consent missing, withdrawn, GPC). */
+  privacyStops: Counter<"destination" | "stage" | "reason">;
 }
 
 /**
@@ -99,6 +103,18 @@ export function createMetrics(queueStats: () => Promise<QueueStats[]>): SluiceMe
       name: "sluice_delivery_retries_total",
       help: "Batches scheduled for retry, by destination and cause (429, 5xx, network, other).",
       labelNames: ["destination", "cause"] as const,
+      registers,
+    }),
+    privacyDecisions: new Counter({
+      name: "sluice_privacy_decisions_total",
+      help: "PHI/PII detections in outgoing data, by detector and action (blocked, redacted, stopped, allowed)",
+      labelNames: ["destination", "detector", "action"] as const,
+      registers,
+    }),
+    privacyStops: new Counter({
+      name: "sluice_privacy_stops_total",
+      help: "Events stopped by consent or PHI policy, by stage and reason kind",
+      labelNames: ["destination", "stage", "reason"] as const,
       registers,
     }),
     rateLimited: new Counter({

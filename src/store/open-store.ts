@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
+import { encryptStore } from "./encrypted-store.js";
+import type { Keyring } from "./keyring.js";
 import type { Store } from "./port.js";
 import { openPostgresStore, POSTGRES_DEFAULTS, type PostgresStore } from "./postgres/postgres-store.js";
 import { openSqliteStore } from "./sqlite/sqlite-store.js";
@@ -24,6 +26,12 @@ export interface StoreEnv {
    * it is how soon another node takes over a dead node's work. Null: the worker default (120,000 ms).
    */
   leaseMs: number | null;
+  /**
+   * `SLUICE_ENCRYPTION_KEY` / `SLUICE_ENCRYPTION_KEY_FILE`, read by `readKeyring`: event bodies are
+   * encrypted at rest (AES-256-GCM) with its current key. Null or absent: stored as plaintext, and
+   * `openStore` warns about it.
+   */
+  keyring?: Keyring | null;
 }
 
 /** The database settings of a `StoreEnv`, or the problem with them (a message naming the variable). */
@@ -101,7 +109,12 @@ export async function openStore(env: StoreEnv, logger: Logger): Promise<OpenedSt
       { event: LOG.dataAtRest, store: "sqlite", dataDir: env.dataDir, synchronous: env.synchronous },
       "store opened",
     );
-    return { store, kind: "sqlite", onWork: () => () => undefined, workerOptions };
+    return {
+      store: protectAtRest(store, env, logger),
+      kind: "sqlite",
+      onWork: () => () => undefined,
+      workerOptions,
+    };
   }
   const database = printableDatabaseUrl(env.databaseUrl);
   let store: PostgresStore;
@@ -138,7 +151,7 @@ export async function openStore(env: StoreEnv, logger: Logger): Promise<OpenedSt
     "store opened",
   );
   return {
-    store,
+    store: protectAtRest(store, env, logger),
     kind: "postgres",
     onWork: (listener) =>
       store.onWork((destination) => {
@@ -146,6 +159,27 @@ export async function openStore(env: StoreEnv, logger: Logger): Promise<OpenedSt
       }),
     workerOptions,
   };
+}
+
+/** The warning Sluice logs at start when no encryption key is configured. */
+export const NOT_ENCRYPTED_WARNING =
+  "data at rest is NOT encrypted: set SLUICE_ENCRYPTION_KEY or SLUICE_ENCRYPTION_KEY_FILE (see docs/privacy.md)";
+
+/**
+ * The store with event bodies encrypted at rest when `env.keyring` is set (logged at `info` with the
+ * key id), else the store itself, with a warning that says how to encrypt.
+ */
+function protectAtRest<S extends Store>(store: S, env: StoreEnv, logger: Logger): S {
+  const keyring = env.keyring ?? null;
+  if (keyring === null) {
+    logger.warn({ event: LOG.dataAtRest, encrypted: false }, NOT_ENCRYPTED_WARNING);
+    return store;
+  }
+  logger.info(
+    { event: LOG.dataAtRest, encrypted: true, algorithm: "AES-256-GCM", keyId: keyring.currentKeyId },
+    `data at rest: encrypted (AES-256-GCM, key ${keyring.currentKeyId})`,
+  );
+  return encryptStore(store, keyring);
 }
 
 /**

@@ -20,7 +20,14 @@ export type DeliveryState = "queued" | "retrying" | "delivered" | "failed" | "st
 export const TERMINAL_STATES: readonly DeliveryState[] = ["delivered", "failed", "stopped"];
 
 /** The pipeline stage at which a delivery stopped or failed (never a value from the payload). */
-export type DeliveryStage = "ingest" | "allowlist" | "mapping" | "limits" | "delivery";
+export type DeliveryStage =
+  | "ingest"
+  | "allowlist"
+  | "consent"
+  | "mapping"
+  | "privacy"
+  | "limits"
+  | "delivery";
 
 export interface EnqueueEvent {
   sourceName: string;
@@ -175,6 +182,139 @@ export interface DestinationState {
   updatedAtMs: number;
 }
 
+/**
+ * An event body exactly as stored (`listBodies`): with encryption at rest enabled that is the
+ * ciphertext (`sluice:v1:<keyId>:...`), else the JSON text. Used by key rotation.
+ */
+export interface StoredBody {
+  eventSeq: number;
+  sourceName: string;
+  messageId: string;
+  body: string;
+}
+
+/** One compare-and-swap of `replaceBodies`: `body` replaces the stored text only if it is still `expectedBody`. */
+export interface BodyReplacement {
+  eventSeq: number;
+  body: string;
+  expectedBody: string;
+}
+
+/** A JSON value an audit entry's `detail` may hold: counts, names, ids, filters — never payload values. */
+export type AuditDetailValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly AuditDetailValue[]
+  | { readonly [key: string]: AuditDetailValue };
+
+/**
+ * One audited action: who did what to what, and whether it was allowed. Never holds payload values or
+ * a person's identifier (a hash of it, at most).
+ */
+export interface AuditEntry {
+  /** When it happened (epoch ms). */
+  atMs: number;
+  /** Who: an admin user, the OS user running the CLI (`SLUICE_ACTOR` overrides), or `sluice` itself. */
+  actor: string;
+  /** What, as a stable dotted name: `sluice.start`, `dlq.replay`, `payload.view`, `person.forget`, ... */
+  action: string;
+  /** What it was done to: `delivery:42`, `person:<sha256>`, a destination name. */
+  target?: string;
+  outcome: "ok" | "denied";
+  detail?: { readonly [key: string]: AuditDetailValue };
+}
+
+/**
+ * An entry as stored: numbered from 1 without gaps, each chained to the one before it:
+ * `hash = sha256hex(prevHash + "\n" + canonicalJson(entry + seq))`, the first entry's `prevHash`
+ * being 64 zeros (`audit-chain.ts`).
+ */
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** A point of the audit chain: an entry's seq and hash (seq 0 and 64 zeros before the first entry). */
+export interface AuditChainPoint {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The store's view of its audit chain: `head` is the last entry appended; `anchor` the last entry the
+ * retention purge removed (genesis until a purge removed one): verification starts from it.
+ */
+export interface AuditChainState {
+  head: AuditChainPoint;
+  anchor: AuditChainPoint;
+}
+
+export interface AuditListFilter {
+  /** Entries with `seq >= fromSeq`. */
+  fromSeq?: number;
+  /** A positive integer; default 100, at most 1000 (larger values are capped). */
+  limit?: number;
+  /** Newest (highest seq) first; default false: oldest first. */
+  newestFirst?: boolean;
+}
+
+export interface PurgeOptions {
+  /** Delivered and stopped deliveries last updated before this instant (epoch ms) are deleted. */
+  deliveryLogBefore: number;
+  /** Failed deliveries (dead letters, with their bodies) last updated before this instant are deleted. */
+  deadLettersBefore: number;
+  /** Audit entries recorded before this instant are deleted (the oldest run of them, by seq). */
+  auditBefore: number;
+  nowMs: number;
+  /** Rows deleted per transaction; the store serves other calls between chunks. A positive integer. */
+  chunk: number;
+  /** Called after every chunk with the rows removed so far and the rows the purge found to remove. */
+  onProgress?: (removed: number, total: number) => void;
+  /** Stops the purge between two chunks (what was removed stays removed). */
+  signal?: AbortSignal;
+}
+
+export interface PurgeResult {
+  /** Delivered and stopped deliveries removed. */
+  deliveries: number;
+  /** Failed deliveries removed. */
+  deadLetters: number;
+  /** Audit entries removed. */
+  audit: number;
+  /** Events removed because none of their deliveries was left. */
+  events: number;
+}
+
+export interface ForgetOptions {
+  nowMs: number;
+  /**
+   * Reads each event body still stored (waiting and failed deliveries keep theirs), as the adapter
+   * holds it (`encryptStore` decrypts it first; a raw adapter under encryption at rest passes the
+   * ciphertext, which `event` identifies for decryption): `person` when the event is about the person
+   * (their deliveries and everything with the event's ordering key go), `event` when it only
+   * mentions them (that event goes), null otherwise.
+   */
+  matchBody?: (body: string, event: { sourceName: string; messageId: string }) => "person" | "event" | null;
+  /** Deliveries removed per transaction. Default 1000. */
+  chunk?: number;
+}
+
+export interface ForgetResult {
+  /** Deliveries deleted. */
+  deliveries: number;
+  /** Events deleted (with their bodies). */
+  events: number;
+  /**
+   * Deliveries that a delivery lane held at that moment (leased): they cannot be deleted under it, so
+   * they were stopped (`stopped: erased on request`), unlinked from the person and their body
+   * dropped. A request already in flight may still reach Customer.io.
+   */
+  inFlight: number;
+}
+
 export interface Store {
   /** Apply numbered migrations; safe to call on every start. */
   migrate(): Promise<void>;
@@ -263,6 +403,43 @@ export interface Store {
    * Adapters for a single process (SQLite) leave it out: an in-memory bucket does the same there.
    */
   takeRequestTokens?(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number>;
+  /**
+   * Append an entry to the audit chain, atomically: it gets the next seq and is hashed onto the
+   * current head. Appends from every process on the database are serialised, so the chain stays one
+   * line. There is no way to change or delete an entry except `purge`.
+   */
+  appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** Audit entries by seq (oldest first unless `newestFirst`). */
+  listAudit(filter: AuditListFilter): Promise<AuditRecord[]>;
+  /** The chain's head and the anchor verification starts from. */
+  auditState(): Promise<AuditChainState>;
+  /**
+   * Retention: delete terminal delivery-log rows, dead letters and audit entries older than their
+   * cut-offs, in chunks of `chunk` rows, each its own transaction. Waiting deliveries are never
+   * touched; an event goes once none of its deliveries is left. Audit entries go oldest first and
+   * only as an unbroken run from the oldest, and the anchor moves to the last one removed, in the same
+   * transaction, so the rest still verifies.
+   */
+  purge(options: PurgeOptions): Promise<PurgeResult>;
+  /**
+   * Erasure: delete the deliveries (any state) whose ordering key is `orderingKey`, and those of the
+   * events `options.matchBody` picks, then the events left without deliveries. Leased deliveries
+   * are stopped instead (see `ForgetResult.inFlight`).
+   */
+  forgetPerson(orderingKey: string, options: ForgetOptions): Promise<ForgetResult>;
+  /**
+   * Optional for callers, implemented by both adapters (key rotation, `sluice rotate-key`): up to
+   * `limit` (1 to 10,000) stored bodies of the events whose seq is above `afterEventSeq` (0 for the
+   * first page), in seq order, as stored (never decrypted). Deleted bodies are not listed.
+   */
+  listBodies?(afterEventSeq: number, limit: number): Promise<StoredBody[]>;
+  /**
+   * Optional for callers, implemented by both adapters: replace stored bodies, each only where the
+   * stored text still equals its `expectedBody` (compare-and-swap), atomically; returns how many were
+   * replaced. A body deleted or changed meanwhile is left alone: a delivered event's body is never
+   * brought back. Event seqs must be distinct; at most 10,000 rows per call.
+   */
+  replaceBodies?(rows: readonly BodyReplacement[]): Promise<number>;
   /**
    * Commit what was already accepted (pending group commits resolve), then release the database.
    * Calling it again resolves; any other method called afterwards rejects with `ER_STORE_CLOSED`.

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe } from "vitest";
+import { describeAuditContract } from "./contract/audit-contract.js";
+import { describeBodiesContract } from "./contract/bodies-contract.js";
 import { describeDeadLetterContract } from "./contract/dead-letter-contract.js";
 import { describeLogContract } from "./contract/log-contract.js";
 import { describeOrderingContract } from "./contract/ordering-contract.js";
 import { describeQueueContract } from "./contract/queue-contract.js";
+import { describeRetentionContract } from "./contract/retention-contract.js";
 import { describeSettleContract } from "./contract/settle-contract.js";
 import type { Store } from "./port.js";
 
@@ -54,5 +57,8 @@ export function describeStoreContract(label: string, factory: () => Promise<Stor
     describeLogContract(current);
     describeOrderingContract(current);
     describeDeadLetterContract(current);
+    describeBodiesContract(current);
+    describeAuditContract(current);
+    describeRetentionContract(current);
   });
 }

@@ -20,6 +20,13 @@ export const STORE_ERROR_CODES = {
   ER_STORE_UNKNOWN_DELIVERY: "unknown delivery",
   /** The database was migrated by a newer Sluice than this one; refusing to run on it. */
   ER_STORE_SCHEMA_TOO_NEW: "database schema is newer than this version",
+  /**
+   * A stored body could not be decrypted: it was altered, belongs to another event, or is under a key
+   * id the keyring lacks (the message names the key id, never the data). Nothing is returned for it.
+   */
+  ER_STORE_DECRYPT_FAILED: "a stored body could not be decrypted",
+  /** `SLUICE_ENCRYPTION_KEY` / `SLUICE_ENCRYPTION_KEY_FILE` is invalid (the message never shows key material). */
+  ER_STORE_KEY_INVALID: "invalid encryption key configuration",
 } as const;
 
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;

@@ -16,7 +16,9 @@ import { StoreError } from "./store-error.js";
 const DELIVERY_STAGES: ReadonlySet<string> = new Set([
   "ingest",
   "allowlist",
+  "consent",
   "mapping",
+  "privacy",
   "limits",
   "delivery",
 ]);

@@ -209,6 +209,8 @@ export async function startSluiceProcess(options: SluiceProcessOptions): Promise
     env: {
       PORT: String(options.port ?? 0),
       HOST: "127.0.0.1",
+      // A free port: with a fixed PORT the admin API would default to 8081, shared by parallel tests.
+      SLUICE_ADMIN_PORT: "0",
       SLUICE_DATA_DIR: options.dataDir,
       ...(options.configPath ? { SLUICE_CONFIG: options.configPath } : {}),
       ...options.env,

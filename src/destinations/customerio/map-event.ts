@@ -1,10 +1,12 @@
 import type { CustomerioDestinationConfig } from "../../contracts/config.js";
 import { eventTimeMs, type StoredEvent } from "../../contracts/event.js";
 import { evaluateCondition, evaluateExpression, type FieldTrace } from "../../mapping/index.js";
+import type { PhiDecision } from "../../privacy/index.js";
 import type { DeliveryStage } from "../../store/port.js";
 import type { BuildResult, V1RequestPath } from "./actions/index.js";
 import { type CompiledAction, compileDestinationActions } from "./compile-actions.js";
 import type { CustomerioBatchOp } from "./ops.js";
+import { applyPrivacy, consentStop, urlSafeView } from "./privacy-gate.js";
 
 /**
  * Event × destination → what Sluice would send, through the destination's actions. Pure (the clock
@@ -17,8 +19,8 @@ export type OutgoingPart =
   | { kind: "request"; action: string; request: { method: "POST"; path: V1RequestPath; body: unknown } };
 
 export type MapOutcome =
-  | { kind: "send"; parts: OutgoingPart[] }
-  | { kind: "stop"; stage: DeliveryStage; reason: string; field?: string };
+  | { kind: "send"; parts: OutgoingPart[]; privacy: PhiDecision[] }
+  | { kind: "stop"; stage: DeliveryStage; reason: string; field?: string; privacy?: PhiDecision[] };
 
 /** Why each action ran or not, and where each field's value came from: for the preview. No values. */
 export interface ActionReport {
@@ -77,16 +79,21 @@ export function mapEventWithReport(
       };
     }
   }
+  const consent = consentStop(event, destination);
+  if (consent) return { outcome: { kind: "stop", ...consent }, actions: [] };
   // Segment's rule: an event without `timestamp` happened at originalTimestamp corrected for the
-  // client's clock skew (sentAt), else when it was received. Mappings see that as `$.timestamp`.
-  const view: StoredEvent =
+  // client's clock skew (sentAt), else when it was received. Mappings see that as `$.timestamp`,
+  // and page URLs reduced to scheme, host, path and utm_* parameters.
+  const view = urlSafeView(
     event.timestamp === undefined
       ? { ...event, timestamp: new Date(eventTimeMs(event)).toISOString() }
-      : event;
+      : event,
+  );
   const salt = destination.settings.hashSalt?.reveal();
   const context = salt === undefined ? {} : { salt };
   const reports: ActionReport[] = [];
   const parts: OutgoingPart[] = [];
+  const privacy: PhiDecision[] = [];
   let stop: Extract<MapOutcome, { kind: "stop" }> | null = null;
   for (const action of compiled.actions) {
     const done = parts.length > 0 && destination.match === "first";
@@ -134,16 +141,27 @@ export function mapEventWithReport(
         reason: action.preset ? result.reason : `${action.name}: ${result.reason}`,
         ...(result.field === undefined ? {} : { field: result.field }),
       };
+      continue;
+    }
+    // What would leave is scanned for PHI; the destination's policy blocks, redacts or stops.
+    const scanned = applyPrivacy(result.kind === "op" ? result.op : result.request.body, destination);
+    privacy.push(...scanned.decisions);
+    if (scanned.stop) {
+      stop = { kind: "stop", ...scanned.stop, privacy };
     } else if (result.kind === "op") {
-      parts.push({ kind: "op", action: action.name, op: result.op });
+      parts.push({ kind: "op", action: action.name, op: scanned.payload as CustomerioBatchOp });
     } else {
-      parts.push({ kind: "request", action: action.name, request: result.request });
+      parts.push({
+        kind: "request",
+        action: action.name,
+        request: { ...result.request, body: scanned.payload },
+      });
     }
   }
   const outcome: MapOutcome =
     stop ??
     (parts.length > 0
-      ? { kind: "send", parts }
+      ? { kind: "send", parts, privacy }
       : { kind: "stop", stage: "mapping", reason: `no action for ${event.type} calls` });
   return { outcome, actions: reports };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CustomerioDestinationConfig } from "../../contracts/config.js";
 import type { StoredEvent } from "../../contracts/event.js";
+import { defaultDestinationPrivacy } from "../../contracts/privacy.js";
 import { Secret } from "../../contracts/secret.js";
 import { mapWithPresets, resolveIdentifiers, toUnixSeconds } from "./preset-actions.js";
 
@@ -15,6 +16,7 @@ const destination: CustomerioDestinationConfig = {
   },
   delivery: { requestsPerSecond: 100, retryForHours: 48, maxEventsPerRequest: 2000 },
   match: "first",
+  privacy: defaultDestinationPrivacy(),
 };
 
 const base = { messageId: "m-1", receivedAt: "2026-11-28T12:00:00.000Z" };

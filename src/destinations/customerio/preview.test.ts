@@ -124,7 +124,11 @@ describe("the presets, run as actions, send what the hand-written presets sent",
     const before = mapWithPresets(e, destination);
     const now = mapEvent(e, destination);
     if (before.kind === "op")
-      expect(now).toEqual({ kind: "send", parts: [{ kind: "op", action: before.action, op: before.op }] });
+      expect(now).toEqual({
+        kind: "send",
+        parts: [{ kind: "op", action: before.action, op: before.op }],
+        privacy: [],
+      });
     else expect(now).toEqual(before);
   });
 });

@@ -24,6 +24,19 @@ export interface Preview {
  * preview.requests[0]?.headers.authorization // "Basic [redacted]"
  */
 export function previewEvent(event: StoredEvent, destination: CustomerioDestinationConfig): Preview {
+  const preview = buildPreview(event, destination);
+  return {
+    ...preview,
+    requests: preview.requests.map((request) => ({ ...request, url: maskUserInfo(request.url) })),
+  };
+}
+
+/** `https://user:secret@proxy/...` → `https://redacted@proxy/...`: a trackUrl may carry credentials. */
+function maskUserInfo(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@]*@/, "$1redacted@");
+}
+
+function buildPreview(event: StoredEvent, destination: CustomerioDestinationConfig): Preview {
   const report = mapEventWithReport(event, destination, { report: true });
   const base = { destination: destination.name, actions: report.actions };
   if (report.outcome.kind === "stop") return { ...base, outcome: report.outcome, requests: [] };

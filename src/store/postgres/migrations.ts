@@ -113,6 +113,45 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ) WITH (fillfactor = 50);
     `,
   },
+  {
+    version: 3,
+    name: "audit log",
+    sql: `
+      -- The hash-chained audit log (src/store/audit-chain.ts). seq comes from audit_state, whose one row
+      -- every append locks FOR UPDATE: appends from all nodes are serialised and the chain has no gaps.
+      -- Text, not jsonb, for detail: the stored JSON must stay byte for byte what was hashed.
+      CREATE TABLE audit_log (
+        seq       bigint PRIMARY KEY,
+        at_ms     bigint NOT NULL,
+        actor     text   NOT NULL,
+        action    text   NOT NULL,
+        target    text,
+        outcome   text   NOT NULL CHECK (outcome IN ('ok', 'denied')),
+        detail    text,
+        prev_hash text   NOT NULL,
+        hash      text   NOT NULL
+      );
+      -- One row: the last entry appended (head) and the last one the retention purge removed (anchor).
+      CREATE TABLE audit_state (
+        id          integer PRIMARY KEY CHECK (id = 1),
+        head_seq    bigint NOT NULL,
+        head_hash   text   NOT NULL,
+        anchor_seq  bigint NOT NULL,
+        anchor_hash text   NOT NULL
+      );
+      INSERT INTO audit_state VALUES (1, 0, repeat('0', 64), 0, repeat('0', 64));
+    `,
+  },
+  {
+    version: 4,
+    name: "consent and privacy stages",
+    sql: `
+      -- Two new stages an event can stop at: missing consent, and PHI in what would leave.
+      ALTER TABLE deliveries DROP CONSTRAINT deliveries_stage_check;
+      ALTER TABLE deliveries ADD CONSTRAINT deliveries_stage_check
+        CHECK (stage IN ('ingest', 'allowlist', 'consent', 'mapping', 'privacy', 'limits', 'delivery'));
+    `,
+  },
 ];
 
 /**

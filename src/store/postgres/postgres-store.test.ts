@@ -248,6 +248,8 @@ describe("PostgreSQL store", () => {
       [store.schema],
     );
     expect(indexes.map((row) => row.indexname)).toEqual([
+      "audit_log_pkey",
+      "audit_state_pkey",
       "dedupe_pkey",
       "dedupe_seen_at",
       "deliveries_destination",

@@ -1,6 +1,11 @@
 import { type CustomTypesConfig, escapeIdentifier, Pool, type PoolClient, types as pgTypes } from "pg";
 import type {
   AttemptRecord,
+  AuditChainState,
+  AuditEntry,
+  AuditListFilter,
+  AuditRecord,
+  BodyReplacement,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryLogEntry,
@@ -9,13 +14,19 @@ import type {
   DestinationState,
   EnqueueEvent,
   EnqueueResult,
+  ForgetOptions,
+  ForgetResult,
   OutcomeCounts,
+  PurgeOptions,
+  PurgeResult,
   QueueStats,
   ReplayFilter,
   Store,
+  StoredBody,
 } from "../port.js";
 import { GroupCommit, type GroupCommitStats } from "../sqlite/group-commit.js";
 import { StoreError } from "../store-error.js";
+import { validateListBodies, validateReplaceBodies } from "../validate-bodies.js";
 import {
   requireEpochMs,
   validateClaim,
@@ -31,12 +42,20 @@ import { applyPostgresMigrations, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { isRetryable, storeFailure } from "./pg-errors.js";
 import { storableEvents, storableOutcome, storableText } from "./pg-text.js";
 import {
+  appendAuditPostgres,
+  auditStatePostgres,
+  listAuditPostgres,
+  type PostgresRunner,
+} from "./postgres-audit.js";
+import {
   type PostgresSettings,
   type PostgresStoreOptions,
   validatePostgresOptions,
 } from "./postgres-options.js";
+import { forgetPersonPostgres, purgePostgres } from "./postgres-retention.js";
 import { settleRunParameters, settleRuns } from "./settle-runs.js";
 import { LOG_WHERE, type PostgresStatements, postgresStatements, REPLAY_WHERE } from "./statements.js";
+import { replaceBodiesParameters, storedBodiesStatements } from "./stored-bodies.js";
 import { WorkChannel, type WorkListener } from "./work-channel.js";
 
 export { POSTGRES_DEFAULTS, type PostgresStoreOptions } from "./postgres-options.js";
@@ -58,6 +77,9 @@ export interface PostgresStore extends Store {
   groupCommitStats(): GroupCommitStats;
   /** The cluster-wide token bucket of the port (`rate_limits` table, one atomic upsert per token). */
   takeRequestTokens(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number>;
+  /** The port's stored-body methods (key rotation): always present on this adapter. */
+  listBodies(afterEventSeq: number, limit: number): Promise<StoredBody[]>;
+  replaceBodies(rows: readonly BodyReplacement[]): Promise<number>;
 }
 
 /** Attempts of a transaction that hit a deadlock or serialization failure before giving up. */
@@ -396,6 +418,62 @@ class PostgresStoreImpl implements PostgresStore {
     ]);
     const tokens = rows[0]?.tokens ?? 0;
     return tokens >= 0 ? 0 : Math.ceil((-tokens / ratePerSecond) * 1000);
+  }
+
+  async listBodies(afterEventSeq: number, limit: number): Promise<StoredBody[]> {
+    this.assertOpen();
+    validateListBodies(afterEventSeq, limit);
+    return this.query<StoredBody>("listBodies", storedBodiesStatements(this.schema).listBodies, [
+      afterEventSeq,
+      limit,
+    ]);
+  }
+
+  async replaceBodies(rows: readonly BodyReplacement[]): Promise<number> {
+    this.assertOpen();
+    const checked = validateReplaceBodies(rows);
+    if (checked.length === 0) return 0;
+    const parameters = replaceBodiesParameters(checked);
+    const sql = storedBodiesStatements(this.schema);
+    return this.transaction("replaceBodies", async (client) => {
+      await client.query(sql.lockBodies, [parameters[0]]);
+      return (await client.query(sql.replaceBodies, parameters)).rowCount ?? 0;
+    });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    this.assertOpen();
+    return appendAuditPostgres(this.runner(), entry);
+  }
+
+  async listAudit(filter: AuditListFilter): Promise<AuditRecord[]> {
+    this.assertOpen();
+    return listAuditPostgres(this.runner(), filter);
+  }
+
+  async auditState(): Promise<AuditChainState> {
+    this.assertOpen();
+    return auditStatePostgres(this.runner());
+  }
+
+  async purge(options: PurgeOptions): Promise<PurgeResult> {
+    this.assertOpen();
+    return purgePostgres(this.runner(), options);
+  }
+
+  async forgetPerson(orderingKey: string, options: ForgetOptions): Promise<ForgetResult> {
+    this.assertOpen();
+    return forgetPersonPostgres(this.runner(), orderingKey, options);
+  }
+
+  /** This store's schema and transactions, for the audit and retention functions. */
+  private runner(): PostgresRunner {
+    return {
+      schema: this.schema,
+      transaction: (operation, work) => this.transaction(operation, work),
+      query: (operation, text, params) => this.query(operation, text, params),
+      closed: () => this.closed,
+    };
   }
 
   onWork(listener: WorkListener): () => void {

@@ -100,6 +100,79 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state IN ('queued', 'retrying') AND ordering_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: "audit log",
+    sql: `
+      -- The hash-chained audit log (src/store/audit-chain.ts). seq is assigned from audit_state, never
+      -- by the table, so the chain has no gaps; nothing updates or deletes a row but the retention purge.
+      CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY,
+        at_ms     INTEGER NOT NULL,
+        actor     TEXT    NOT NULL,
+        action    TEXT    NOT NULL,
+        target    TEXT,
+        outcome   TEXT    NOT NULL CHECK (outcome IN ('ok', 'denied')),
+        detail    TEXT,
+        prev_hash TEXT    NOT NULL,
+        hash      TEXT    NOT NULL
+      ) STRICT;
+      -- One row: the last entry appended (head) and the last one the retention purge removed (anchor).
+      CREATE TABLE audit_state (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        head_seq    INTEGER NOT NULL,
+        head_hash   TEXT    NOT NULL,
+        anchor_seq  INTEGER NOT NULL,
+        anchor_hash TEXT    NOT NULL
+      ) STRICT;
+      INSERT INTO audit_state VALUES (1, 0, '${"0".repeat(64)}', 0, '${"0".repeat(64)}');
+    `,
+  },
+  {
+    version: 5,
+    name: "consent and privacy stages",
+    sql: `
+      -- SQLite cannot change a CHECK constraint in place: rebuild the table with the two new stages
+      -- (an event stopped for missing consent, or for PHI in what would leave), then its indexes.
+      CREATE TABLE deliveries_v5 (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_seq           INTEGER NOT NULL REFERENCES events (seq),
+        destination         TEXT    NOT NULL,
+        state               TEXT    NOT NULL
+          CHECK (state IN ('queued', 'retrying', 'delivered', 'failed', 'stopped')),
+        stage               TEXT
+          CHECK (stage IN ('ingest', 'allowlist', 'consent', 'mapping', 'privacy', 'limits', 'delivery')),
+        reason              TEXT,
+        field               TEXT,
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        last_status         INTEGER,
+        next_attempt_at_ms  INTEGER NOT NULL DEFAULT 0,
+        lease_until_ms      INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at_ms INTEGER,
+        created_at_ms       INTEGER NOT NULL,
+        updated_at_ms       INTEGER NOT NULL,
+        ordering_key        TEXT,
+        attempt_history     TEXT,
+        replays             INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      INSERT INTO deliveries_v5 (id, event_seq, destination, state, stage, reason, field, attempts,
+        last_status, next_attempt_at_ms, lease_until_ms, first_attempt_at_ms, created_at_ms, updated_at_ms,
+        ordering_key, attempt_history, replays)
+      SELECT id, event_seq, destination, state, stage, reason, field, attempts, last_status,
+        next_attempt_at_ms, lease_until_ms, first_attempt_at_ms, created_at_ms, updated_at_ms,
+        ordering_key, attempt_history, replays
+      FROM deliveries;
+      DROP TABLE deliveries;
+      ALTER TABLE deliveries_v5 RENAME TO deliveries;
+      CREATE INDEX deliveries_waiting ON deliveries (destination, id) WHERE state IN ('queued', 'retrying');
+      CREATE INDEX deliveries_event ON deliveries (event_seq);
+      CREATE INDEX deliveries_state ON deliveries (state, id);
+      CREATE INDEX deliveries_settled ON deliveries (updated_at_ms, destination, state)
+        WHERE state IN ('delivered', 'failed', 'stopped');
+      CREATE INDEX deliveries_waiting_key ON deliveries (destination, ordering_key, id)
+        WHERE state IN ('queued', 'retrying') AND ordering_key IS NOT NULL;
+    `,
+  },
 ];
 
 /**

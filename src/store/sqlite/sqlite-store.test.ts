@@ -136,6 +136,8 @@ describe("SQLite store", () => {
       { version: 1, name: "events, deliveries, dedupe, destination_state" },
       { version: 2, name: "outcome counts for destination health" },
       { version: 3, name: "per-person ordering, attempt history, replays" },
+      { version: 4, name: "audit log" },
+      { version: 5, name: "consent and privacy stages" },
     ]);
   });
 
@@ -313,5 +315,53 @@ describe("SQLite store", () => {
       );
       expect(plan(sql.SQL_PRUNE_DEDUPE_CHUNK, any)).toMatch(/dedupe_seen_at/);
     });
+  });
+});
+
+describe("SQLite migration 5 (consent and privacy stages)", () => {
+  it("keeps every delivery, its id sequence and its indexes when the table is rebuilt", async () => {
+    const dir = tempDir();
+    const path = join(dir.path, "sluice.db");
+    const db = new Database(path);
+    const { MIGRATIONS, applyMigrations } = await import("./migrations.js");
+    applyMigrations(
+      db,
+      MIGRATIONS.filter((m) => m.version < 5),
+      0,
+    );
+    db.prepare(
+      "INSERT INTO events (source_name, message_id, event_type, received_at_ms, body) VALUES ('w', 'm1', 'track', 1, '{}')",
+    ).run();
+    db.prepare(
+      "INSERT INTO deliveries (event_seq, destination, state, created_at_ms, updated_at_ms, ordering_key, replays) VALUES (1, 'cio', 'queued', 1, 1, 'k', 2)",
+    ).run();
+    expect(() =>
+      db.prepare("UPDATE deliveries SET state = 'stopped', stage = 'consent' WHERE id = 1").run(),
+    ).toThrow(/CHECK/);
+    applyMigrations(db, MIGRATIONS, 0);
+    db.prepare("UPDATE deliveries SET state = 'stopped', stage = 'consent' WHERE id = 1").run();
+    expect(db.prepare("SELECT id, ordering_key, replays, stage FROM deliveries").all()).toEqual([
+      { id: 1, ordering_key: "k", replays: 2, stage: "consent" },
+    ]);
+    db.prepare(
+      "INSERT INTO deliveries (event_seq, destination, state, created_at_ms, updated_at_ms) VALUES (1, 'x', 'queued', 1, 1)",
+    ).run();
+    expect(db.prepare("SELECT max(id) AS id FROM deliveries").get()).toEqual({ id: 2 });
+    const indexes = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .pluck()
+      .all();
+    expect(indexes).toEqual([
+      "deliveries_event",
+      "deliveries_settled",
+      "deliveries_state",
+      "deliveries_waiting",
+      "deliveries_waiting_key",
+    ]);
+    expect(db.pragma("foreign_key_check")).toEqual([]);
+    db.close();
+    dir.remove();
   });
 });

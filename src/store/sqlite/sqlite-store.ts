@@ -3,6 +3,11 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
   AttemptRecord,
+  AuditChainState,
+  AuditEntry,
+  AuditListFilter,
+  AuditRecord,
+  BodyReplacement,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryLogEntry,
@@ -11,12 +16,18 @@ import type {
   DestinationState,
   EnqueueEvent,
   EnqueueResult,
+  ForgetOptions,
+  ForgetResult,
   OutcomeCounts,
+  PurgeOptions,
+  PurgeResult,
   QueueStats,
   ReplayFilter,
   Store,
+  StoredBody,
 } from "../port.js";
 import { StoreError } from "../store-error.js";
+import { validateReplaceBodies } from "../validate-bodies.js";
 import {
   requireEpochMs,
   validateClaim,
@@ -28,7 +39,10 @@ import {
 } from "../validate-input.js";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.js";
 import { applyMigrations, MIGRATIONS } from "./migrations.js";
+import { appendAudit, auditState, listAudit } from "./sqlite-audit.js";
+import { forgetPersonSqlite, purgeSqlite } from "./sqlite-retention.js";
 import * as sql from "./statements.js";
+import { listStoredBodies, replaceStoredBodies } from "./stored-bodies.js";
 import { startWriterThread, WriterThreadError } from "./writer-thread.js";
 
 export interface SqliteStoreOptions {
@@ -55,6 +69,9 @@ export interface SqliteStore extends Store {
   groupCommitStats(): GroupCommitStats;
   /** The connection's effective settings, e.g. for the startup log and `sluice doctor`. */
   pragmas(): { journalMode: string; synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA"; foreignKeys: boolean };
+  /** The port's stored-body methods (key rotation): always present on this adapter. */
+  listBodies(afterEventSeq: number, limit: number): Promise<StoredBody[]>;
+  replaceBodies(rows: readonly BodyReplacement[]): Promise<number>;
 }
 
 export const SQLITE_DEFAULTS = {
@@ -362,6 +379,43 @@ class SqliteStoreImpl implements SqliteStore {
       await new Promise((resolve) => setImmediate(resolve));
     }
     return removed;
+  }
+
+  async listBodies(afterEventSeq: number, limit: number): Promise<StoredBody[]> {
+    this.assertOpen();
+    return listStoredBodies(this.db, afterEventSeq, limit);
+  }
+
+  async replaceBodies(rows: readonly BodyReplacement[]): Promise<number> {
+    this.assertOpen();
+    const checked = validateReplaceBodies(rows);
+    if (checked.length === 0) return 0;
+    return this.write("replaceBodies", () => replaceStoredBodies(this.db, checked));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    this.assertOpen();
+    return appendAudit(this.db, entry);
+  }
+
+  async listAudit(filter: AuditListFilter): Promise<AuditRecord[]> {
+    this.assertOpen();
+    return listAudit(this.db, filter);
+  }
+
+  async auditState(): Promise<AuditChainState> {
+    this.assertOpen();
+    return auditState(this.db);
+  }
+
+  async purge(options: PurgeOptions): Promise<PurgeResult> {
+    this.assertOpen();
+    return purgeSqlite(this.db, options, () => this.closed);
+  }
+
+  async forgetPerson(orderingKey: string, options: ForgetOptions): Promise<ForgetResult> {
+    this.assertOpen();
+    return forgetPersonSqlite(this.db, orderingKey, options);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,86 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { isIP } from "node:net";
+import type { AdminRole } from "../contracts/admin.js";
+import type { Secret } from "../contracts/secret.js";
+
+/** The admin API's credentials (`SLUICE_ADMIN_TOKEN`, `SLUICE_VIEWER_TOKEN`); null when not set. */
+export interface AdminTokens {
+  adminToken: Secret | null;
+  viewerToken: Secret | null;
+}
+
+export interface AdminAuthOptions extends AdminTokens {
+  /**
+   * With no token configured, accept requests without one, as the admin role, when they come from a
+   * loopback address. `startSluice` sets it only when the admin API is bound to a loopback address
+   * (it refuses to start on another address without a token). Default false: every request needs a token.
+   */
+  allowLoopbackWithoutToken?: boolean;
+}
+
+export type AuthResult =
+  | { ok: true; role: AdminRole; via: "token" | "loopback" }
+  | { ok: false; reason: "missing token" | "wrong token" | "not loopback" };
+
+/**
+ * Whether a listen address only accepts connections from this machine: `localhost`, `127.0.0.0/8`,
+ * `::1` (and its IPv4-mapped form). `0.0.0.0` and `::` listen everywhere, so they are not.
+ *
+ * @example
+ * isLoopbackHost("127.0.0.1") // true
+ * isLoopbackHost("0.0.0.0")   // false
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (bare === "localhost") return true;
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  if (isIP(bare) === 6) return bare === "::1" || /^::ffff:127\./.test(bare) || bare === "0:0:0:0:0:0:0:1";
+  return false;
+}
+
+/**
+ * Why the admin API must not start with these settings, or null when it may: on an address other
+ * than loopback, at least one token is required.
+ *
+ * @example
+ * adminExposureProblem({ adminHost: "0.0.0.0", adminToken: null, viewerToken: null })
+ * // "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address: set SLUICE_ADMIN_TOKEN ..."
+ */
+export function adminExposureProblem(env: AdminTokens & { adminHost: string }): string | null {
+  if (isLoopbackHost(env.adminHost) || env.adminToken !== null || env.viewerToken !== null) return null;
+  return `SLUICE_ADMIN_HOST is ${env.adminHost}, which is not a loopback address: set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN) so that the admin API requires a token, or bind it to 127.0.0.1`;
+}
+
+/**
+ * Checks `Authorization: Bearer <token>` against the configured tokens in constant time (both sides
+ * are hashed to fixed-length digests first, and both tokens are always compared), and tells the role.
+ *
+ * @example
+ * const authenticate = createAdminAuthenticator({ adminToken: new Secret(t), viewerToken: null });
+ * authenticate(`Bearer ${t}`, "10.0.0.5") // { ok: true, role: "admin", via: "token" }
+ */
+export function createAdminAuthenticator(
+  options: AdminAuthOptions,
+): (authorization: string | undefined, remoteAddress: string | undefined) => AuthResult {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  const expected: { role: AdminRole; digest: Buffer }[] = [];
+  if (options.adminToken) expected.push({ role: "admin", digest: digest(options.adminToken.reveal()) });
+  if (options.viewerToken) expected.push({ role: "viewer", digest: digest(options.viewerToken.reveal()) });
+  return (authorization, remoteAddress) => {
+    if (expected.length === 0) {
+      // No token configured: only a loopback-bound admin API gets here (see adminExposureProblem);
+      // the remote address is checked too, so that a mis-wired server still refuses the network.
+      const local = options.allowLoopbackWithoutToken === true && isLoopbackHost(remoteAddress ?? "");
+      return local ? { ok: true, role: "admin", via: "loopback" } : { ok: false, reason: "not loopback" };
+    }
+    const match = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
+    if (!match) return { ok: false, reason: "missing token" };
+    const given = digest(match[1] ?? "");
+    let role: AdminRole | null = null;
+    for (const candidate of expected) {
+      // No early exit: the time taken does not tell which token (if any) matched.
+      if (timingSafeEqual(given, candidate.digest) && role === null) role = candidate.role;
+    }
+    return role === null ? { ok: false, reason: "wrong token" } : { ok: true, role, via: "token" };
+  };
+}

@@ -1,0 +1,225 @@
+import type { FastifyInstance } from "fastify";
+import { type CustomerioDestinationConfig, validateConfig } from "../../contracts/config.js";
+import { Secret } from "../../contracts/secret.js";
+import type { Store } from "../../store/port.js";
+import { openSqliteStore } from "../../store/sqlite/sqlite-store.js";
+import { memoryLogger } from "../../test-support/silent-logger.js";
+import { tempDir } from "../../test-support/temp-dir.js";
+import { createAdminApp } from "../admin-app.js";
+import type { AdminAuthOptions } from "../admin-auth.js";
+
+export const T0 = Date.parse("2026-11-28T12:00:00Z");
+/** The admin app's clock in the fixture. */
+export const NOW = T0 + 10_000;
+
+export const ADMIN_TOKEN = "adm_0123456789abcdef_TOKEN";
+export const VIEWER_TOKEN = "vwr_0123456789abcdef_TOKEN";
+export const API_KEY = "cio-api-key-SECRET-0001";
+export const PROXY_PASSWORD = "proxy-pass-SECRET";
+
+/** Values that must never reach a viewer (nor an admin unless revealed). */
+export const CANARIES = ["CANARY-PHI", "u-CANARY", "ada@example.com"] as const;
+
+export const ORDER_BODY = {
+  type: "track",
+  event: "Order Completed",
+  messageId: "m-1",
+  userId: "u-CANARY",
+  properties: { diagnosis: "CANARY-PHI", total: 42.5, vip: true, tags: ["a", "βeta"], note: null },
+};
+
+export const DESTINATIONS: CustomerioDestinationConfig[] = (() => {
+  const result = validateConfig({
+    destinations: [
+      {
+        name: "cio",
+        type: "customerio",
+        settings: {
+          siteId: "site-1",
+          apiKey: API_KEY,
+          trackUrl: `http://proxy-user:${PROXY_PASSWORD}@127.0.0.1:4010`,
+        },
+        allow: { events: ["Order Completed"], traits: ["email"], properties: ["total"] },
+      },
+      {
+        name: "cio-eu",
+        type: "customerio",
+        settings: { siteId: "site-2", apiKey: API_KEY, region: "eu" },
+      },
+    ],
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.config.destinations;
+})();
+
+export interface AdminFixture {
+  /** The data directory (its `sluice.db` is the store's file). */
+  dataDir: string;
+  store: Store;
+  app: FastifyInstance;
+  logLines: string[];
+  /** How many times the app asked the lanes to wake after a replay. */
+  replayWakeups: () => number;
+  close(): Promise<void>;
+}
+
+/**
+ * A SQLite store holding deliveries in every state, written through the store API, and the admin
+ * app over it (tokens `ADMIN_TOKEN` and `VIEWER_TOKEN` unless `auth` says otherwise):
+ * 1. web m-1 (track) → cio: no response (retrying), then 207 → failed at delivery, field identifiers.email;
+ * 2. web m-1 → cio-eu: stopped at allowlist;
+ * 3. web m-2 (identify) → cio: 400 → failed;
+ * 4. app m-1 (same messageId, another source) → cio: delivered;
+ * 5. web m-4 → cio: queued (received T0 + 9 s);
+ * 6. web m-5 → cio: retrying after a 503 (received T0 + 2 s).
+ * cio-eu is paused (401); cio's credential check said "ok".
+ */
+export async function adminFixture(auth?: AdminAuthOptions): Promise<AdminFixture> {
+  const dir = tempDir("sluice-admin-");
+  const store = openSqliteStore({ path: `${dir.path}/sluice.db` });
+  const event = (
+    sourceName: string,
+    messageId: string,
+    eventType: string,
+    body: object,
+    destinations: string[],
+  ) => ({
+    sourceName,
+    messageId,
+    eventType,
+    receivedAtMs: T0,
+    body: JSON.stringify(body),
+    destinations,
+  });
+  await store.enqueue([
+    event("web", "m-1", "track", ORDER_BODY, ["cio", "cio-eu"]),
+    event(
+      "web",
+      "m-2",
+      "identify",
+      { type: "identify", messageId: "m-2", traits: { email: "ada@example.com" } },
+      ["cio"],
+    ),
+    event("app", "m-1", "track", { type: "track", event: "Signed Up", messageId: "m-1" }, ["cio"]),
+  ]);
+  await store.claim("cio", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
+  await store.settle(
+    [
+      {
+        deliveryId: 1,
+        state: "retrying",
+        attempts: 1,
+        nextAttemptAtMs: T0 + 2000,
+        reason: "network error: UND_ERR_HEADERS_TIMEOUT",
+        attempt: { latencyMs: 10_000 },
+      },
+      {
+        deliveryId: 3,
+        state: "failed",
+        stage: "delivery",
+        reason: "rejected (400): malformed request",
+        attempts: 1,
+        status: 400,
+        attempt: { latencyMs: 80 },
+      },
+      { deliveryId: 4, state: "delivered", attempts: 1, status: 200, attempt: { latencyMs: 95 } },
+    ],
+    T0 + 1120,
+  );
+  await store.claim("cio", { limit: 10, nowMs: T0 + 3000, leaseMs: 60_000 });
+  await store.settle(
+    [
+      {
+        deliveryId: 1,
+        state: "failed",
+        stage: "delivery",
+        reason: "Customer.io rejected it: invalid (email is not valid)",
+        field: "identifiers.email",
+        attempts: 2,
+        status: 207,
+        attempt: { latencyMs: 60 },
+      },
+    ],
+    T0 + 8000,
+  );
+  await store.claim("cio-eu", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
+  await store.settle(
+    [
+      {
+        deliveryId: 2,
+        state: "stopped",
+        stage: "allowlist",
+        reason: "event name not in allow.events",
+        attempts: 0,
+      },
+    ],
+    T0 + 1001,
+  );
+  await store.enqueue([
+    {
+      ...event("web", "m-4", "track", { type: "track", messageId: "m-4" }, ["cio"]),
+      receivedAtMs: T0 + 9000,
+    },
+  ]);
+  await store.enqueue([
+    {
+      ...event("web", "m-5", "track", { type: "track", messageId: "m-5" }, ["cio"]),
+      receivedAtMs: T0 + 2000,
+    },
+  ]);
+  const claimed = await store.claim("cio", { limit: 10, nowMs: T0 + 9100, leaseMs: 60_000 });
+  const sixth = claimed.find((delivery) => delivery.messageId === "m-5");
+  if (sixth?.deliveryId !== 6) throw new Error("unexpected delivery ids");
+  await store.settle(
+    [
+      ...claimed
+        .filter((delivery) => delivery.deliveryId !== 6)
+        .map((delivery) => ({ deliveryId: delivery.deliveryId, state: "released" as const })),
+      {
+        deliveryId: 6,
+        state: "retrying",
+        attempts: 1,
+        status: 503,
+        nextAttemptAtMs: T0 + 60_000,
+        reason: "Customer.io answered 503",
+        attempt: { latencyMs: 40 },
+      },
+    ],
+    T0 + 9200,
+  );
+  await store.setDestinationState({
+    name: "cio-eu",
+    status: "unauthorized",
+    reason: "Customer.io refused the credentials (401)",
+    credentialsFingerprint: "f".repeat(32),
+    updatedAtMs: T0 + 500,
+  });
+  const log = memoryLogger();
+  let wakeups = 0;
+  const app = createAdminApp({
+    store,
+    destinations: () => DESTINATIONS,
+    logger: log.logger,
+    clock: () => NOW,
+    credentialsCheck: (name) =>
+      name === "cio"
+        ? { result: "ok", region: "us", message: "credentials accepted (region us)", checkedAtMs: T0 + 200 }
+        : null,
+    onReplayed: () => {
+      wakeups += 1;
+    },
+    auth: auth ?? { adminToken: new Secret(ADMIN_TOKEN), viewerToken: new Secret(VIEWER_TOKEN) },
+  });
+  return {
+    dataDir: dir.path,
+    store,
+    app,
+    logLines: log.lines,
+    replayWakeups: () => wakeups,
+    async close() {
+      await app.close();
+      await store.close();
+      dir.remove();
+    },
+  };
+}
