@@ -666,3 +666,25 @@ describe("the viewer role", () => {
     expect(JSON.parse(texts[5] ?? "{}").payload).toEqual({ state: "masked", value: MASKED_ORDER });
   });
 });
+
+describe("the audit trail of admin actions", () => {
+  it("records payload views, replays and every denial in the hash-chained audit log, without values or tokens", async () => {
+    await call("getDeadLetter", { url: "/admin/api/dead-letters/1?reveal=true" });
+    await call("replayDeadLetters", { payload: { deliveryIds: [1] } });
+    await call("replayDeadLetters", { payload: { all: true, dryRun: true } }); // a dry run changes nothing: not audited
+    await call("getDeadLetter", { url: "/admin/api/dead-letters/1?reveal=true", token: VIEWER_TOKEN });
+    await call("getHealth", { token: "wrong-token-0123456789" });
+    const entries = await fx.store.listAudit({});
+    expect(entries.map((entry) => [entry.actor, entry.action, entry.outcome, entry.target ?? null])).toEqual([
+      ["admin-api:admin", "payload.view", "ok", "delivery:1"],
+      ["admin-api:admin", "dlq.replay", "ok", null],
+      ["admin-api:viewer", "admin.denied", "denied", "/admin/api/dead-letters/:deliveryId"],
+      ["admin-api:anonymous", "admin.denied", "denied", "/admin/api/health"],
+    ]);
+    expect(entries[1]?.detail).toMatchObject({ deliveryIds: [1], replayed: 1 });
+    const text = JSON.stringify(entries);
+    for (const secret of [...CANARIES, ADMIN_TOKEN, VIEWER_TOKEN, "wrong-token-0123456789"]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});

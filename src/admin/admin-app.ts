@@ -11,6 +11,7 @@ import { formatPath } from "../contracts/config.js";
 import type { ApiError, ErrorCode } from "../contracts/errors.js";
 import { parseSegmentEvent } from "../contracts/event.js";
 import { INGEST_LIMITS } from "../ingest/limits.js";
+import { AUDIT_ACTIONS, audit } from "../observability/audit.js";
 import { LOG } from "../observability/log-events.js";
 import { type AdminAuthOptions, createAdminAuthenticator } from "./admin-auth.js";
 import { type AdminDeps, AdminHttpError, createAdminHandlers } from "./admin-handlers.js";
@@ -36,6 +37,28 @@ const ROLES = new WeakMap<FastifyRequest, AdminRole>();
  * const app = createAdminApp({ ...deps, auth: { adminToken: new Secret(token), viewerToken: null } });
  * await app.inject({ url: "/admin/api/dead-letters", headers: { authorization: `Bearer ${token}` } });
  */
+/** Record a refused request in the audit log; a failure to record is logged, not turned into a 500. */
+async function auditDenial(
+  deps: AdminAppDeps,
+  actor: string,
+  detail: { status: number; route: string; method: string; reason?: string },
+): Promise<void> {
+  try {
+    await audit(deps.store, {
+      actor: `admin-api:${actor}`,
+      action: AUDIT_ACTIONS.adminDenied,
+      target: detail.route,
+      outcome: "denied",
+      detail,
+    });
+  } catch (error) {
+    deps.logger.error(
+      { event: LOG.adminError, err: { message: (error as Error).message } },
+      "could not audit a denial",
+    );
+  }
+}
+
 export function createAdminApp(deps: AdminAppDeps): FastifyInstance {
   // maxParamLength: a messageId may be 200 characters (fastify's default cuts path parameters at 100).
   const app = Fastify({
@@ -62,6 +85,12 @@ export function createAdminApp(deps: AdminAppDeps): FastifyInstance {
         { event: LOG.adminDenied, status: 401, route, method: request.method, reason: result.reason },
         "admin API request refused: no valid token",
       );
+      await auditDenial(deps, "anonymous", {
+        status: 401,
+        route,
+        method: request.method,
+        reason: result.reason,
+      });
       reply.header("www-authenticate", 'Bearer realm="sluice-admin"');
       const message =
         result.reason === "not loopback"
@@ -75,6 +104,7 @@ export function createAdminApp(deps: AdminAppDeps): FastifyInstance {
         { event: LOG.adminDenied, status: 403, route, method: request.method, role: result.role },
         "admin API request refused: role not allowed",
       );
+      await auditDenial(deps, result.role, { status: 403, route, method: request.method });
       return sendError(reply, 403, {
         code: "ER_ADMIN_FORBIDDEN",
         message: `the ${result.role} role may not do this; it needs the ${roles.join(" or ")} role`,
@@ -83,13 +113,18 @@ export function createAdminApp(deps: AdminAppDeps): FastifyInstance {
     ROLES.set(request, result.role);
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof AdminHttpError) {
       if (error.statusCode === 403) {
         deps.logger.info(
           { event: LOG.adminDenied, status: 403, route: request.routeOptions.url, role: ROLES.get(request) },
           "admin API request refused: role not allowed",
         );
+        await auditDenial(deps, ROLES.get(request) ?? "unknown", {
+          status: 403,
+          route: request.routeOptions.url ?? "unmatched",
+          method: request.method,
+        });
       }
       return sendError(reply, error.statusCode, error.apiError);
     }

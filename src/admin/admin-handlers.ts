@@ -8,6 +8,7 @@ import { type CheckedCredentials, readDestinationsHealth } from "../delivery/des
 import { readEventTraces } from "../delivery/event-trace.js";
 import { replayThroughPort } from "../delivery/replay-dead-letters.js";
 import { previewEvent } from "../destinations/customerio/preview.js";
+import { AUDIT_ACTIONS, audit } from "../observability/audit.js";
 import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import { maskPayload } from "../privacy/mask-payload.js";
@@ -157,6 +158,14 @@ export function createAdminHandlers(deps: AdminDeps, openApi: () => Record<strin
         }
         if (parsed === undefined) payload = { state: "unreadable", chars: body.length };
         else if (reveal) {
+          // Recorded before anything is shown: no audit entry, no values.
+          await audit(store, {
+            actor: `admin-api:${role}`,
+            action: AUDIT_ACTIONS.payloadView,
+            target: `delivery:${deliveryId}`,
+            outcome: "ok",
+            detail: { destination: entry.destination, via: "admin api" },
+          });
           deps.logger.warn(
             { event: LOG.adminPayloadRevealed, deliveryId, destination: entry.destination, role },
             "a dead letter's payload values were revealed through the admin API",
@@ -195,6 +204,19 @@ export function createAdminHandlers(deps: AdminDeps, openApi: () => Record<strin
           ? `replay dry run: ${result.matched} dead letter(s) match`
           : `replayed ${result.replayed} of ${result.matched} matching dead letter(s)`,
       );
+      if (!dryRun) {
+        await audit(store, {
+          actor: `admin-api:${role}`,
+          action: AUDIT_ACTIONS.dlqReplay,
+          outcome: "ok",
+          detail: {
+            ...auditFilter(filter),
+            matched: result.matched,
+            replayed: result.replayed,
+            via: "admin api",
+          },
+        });
+      }
       if (result.replayed > 0) deps.onReplayed?.();
       return { ...result, dryRun };
     },
@@ -292,4 +314,15 @@ function definedOnly<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
+}
+
+/** A replay filter as audit detail: names, ids and times only (a messageId is an id, not a value). */
+function auditFilter(filter: ReplayFilter): Record<string, string | number | number[]> {
+  const out: Record<string, string | number | number[]> = {};
+  if (filter.destination !== undefined) out["destination"] = filter.destination;
+  if (filter.messageId !== undefined) out["messageId"] = filter.messageId;
+  if (filter.deliveryIds !== undefined) out["deliveryIds"] = [...filter.deliveryIds].slice(0, 100);
+  if (filter.fromMs !== undefined) out["fromMs"] = filter.fromMs;
+  if (filter.toMs !== undefined) out["toMs"] = filter.toMs;
+  return out;
 }

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = {
   keyRotate: "key.rotate",
   /** The retention purge removed rows: counts and cut-offs. */
   retentionPurge: "retention.purge",
+  /** An admin API request refused (401/403): route, method and why — never a token. */
+  adminDenied: "admin.denied",
 } as const;
 
 /** The actor of what Sluice does by itself (start, retention). */
