@@ -197,7 +197,7 @@ export class DestinationWorker {
     const direct: Extract<ReturnType<CustomerioSink["prepare"]>, { kind: "direct" }>[] = [];
     for (const delivery of claimed) {
       const prepared = this.#deps.sink.prepare(delivery);
-      this.#countPrivacy(prepared);
+      this.#countPrivacy(prepared, delivery.deliveryId);
       if (prepared.kind === "items") {
         for (const item of prepared.items) items.push(item);
       } else if (prepared.kind === "direct") {
@@ -599,14 +599,22 @@ export class DestinationWorker {
   }
 
   /** Privacy decisions and stops as metrics: detector, action, stage and a reason kind — never values. */
-  #countPrivacy(prepared: ReturnType<CustomerioSink["prepare"]>): void {
+  #countPrivacy(prepared: ReturnType<CustomerioSink["prepare"]>, deliveryId: number): void {
     const destination = this.destination;
-    for (const decision of prepared.privacy ?? []) {
+    const decisions = prepared.privacy ?? [];
+    for (const decision of decisions) {
       this.#deps.metrics.privacyDecisions.inc({
         destination,
         detector: decision.detector,
         action: decision.action,
       });
+    }
+    if (decisions.length > 0) {
+      // The record of each detection: detector, field path and action — never the value.
+      this.#deps.logger.info(
+        { event: LOG.privacyDecisions, destination, deliveryId, decisions },
+        "PHI/PII found in what would leave; the destination's policy applied",
+      );
     }
     if (prepared.kind === "stop" && (prepared.stage === "consent" || prepared.stage === "privacy")) {
       const reason =

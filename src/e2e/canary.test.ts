@@ -147,6 +147,17 @@ describe("canaries: PHI-shaped values in every place", () => {
     expect(second.state.openApiViolations).toEqual([]);
     // Sluice's own outputs: logs, metrics, the delivery log and attempt histories.
     const metrics = await (await fetch(`${p.sluice.url}/metrics`)).text();
+    // Each detection is recorded by detector, field path and action (never the value).
+    const recorded = p.logLines
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.event === "privacy.decisions");
+    expect(recorded.flatMap((line) => line.decisions)).toEqual(
+      expect.arrayContaining([
+        { detector: "ssn", path: "attributes.notes", action: "blocked" },
+        { detector: "card", path: "attributes.notes", action: "blocked" },
+        { detector: "phone", path: "attributes.callback", action: "allowed" },
+      ]),
+    );
     expect(metrics).toMatch(
       /sluice_privacy_decisions_total\{destination="cio",detector="ssn",action="blocked"\} 1/,
     );

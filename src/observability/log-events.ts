@@ -21,6 +21,7 @@ export const LOG = {
   destinationResumed: "destination.resumed",
   credentialsChecked: "destination.credentials_checked",
   deliveryProgress: "delivery.progress",
+  privacyDecisions: "privacy.decisions",
   destinationRateLimited: "destination.rate_limited",
   workerError: "delivery.worker_error",
   retentionPurged: "retention.purged",
