@@ -525,6 +525,45 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     return;
   }
+  if (process.env["BENCH_ONLY"] === "ingest") {
+    const ceilingChild = startChild(CEILING, [], { PORT: "0" });
+    const port = Number((await waitForOutput(ceilingChild, /"listening":(\d+)/))[1]);
+    const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
+    await ceilingChild.stop();
+    const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
+    const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
+    await ingestSluice.stop();
+    console.log(JSON.stringify({ ceiling, durable }, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  if (process.env["BENCH_ONLY"] === "drain") {
+    const simulator = startChild(
+      CLI,
+      [
+        "sandbox",
+        "--port",
+        String(SIM_PORT),
+        "--site-id",
+        SITE_ID,
+        "--api-key",
+        API_KEY,
+        "--latency-ms",
+        "200",
+        "--rate-limit",
+        "100",
+      ],
+      {},
+    );
+    try {
+      await waitForHttp(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
+      console.log(JSON.stringify(await drain(join(dir, "drain"), config), null, 2));
+    } finally {
+      await simulator.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   if (process.env["BENCH_ONLY"] === "postgres") {
     try {
       printPostgres(await postgresBench(dir));
