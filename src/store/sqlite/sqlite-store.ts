@@ -224,7 +224,9 @@ class SqliteStoreImpl implements SqliteStore {
       if (ids.length === 0) return [];
       const json = JSON.stringify(ids);
       this.statements.leaseIds.run({ ids: json, leaseUntilMs: nowMs + leaseMs });
-      return this.statements.selectClaimed.all({ ids: json });
+      const rows = this.statements.selectClaimed.all({ ids: json });
+      const position = new Map(ids.map((id, index) => [id, index]));
+      return rows.sort((a, b) => (position.get(a.deliveryId) ?? 0) - (position.get(b.deliveryId) ?? 0));
     });
   }
 

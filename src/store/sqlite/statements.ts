@@ -52,18 +52,21 @@ export const SQL_KEY_RUN_AFTER = `
   ORDER BY id
   LIMIT @limit`;
 
-/** Lease the chosen ids (a JSON array) and return their rows; the caller restores the chosen order. */
+/** Lease the chosen ids (a JSON array); `SQL_SELECT_CLAIMED` then returns their rows. */
 export const SQL_LEASE_IDS = `
   UPDATE deliveries SET lease_until_ms = @leaseUntilMs
   FROM json_each(@ids) AS j
   WHERE deliveries.id = j.value AND +deliveries.${WAITING}`;
 
+/**
+ * The claimed rows, in no particular order: the caller puts them back in the chosen order (an ORDER BY
+ * here would copy every row, bodies included, through a temporary sorter).
+ */
 export const SQL_SELECT_CLAIMED = `
   SELECT d.id AS deliveryId, d.destination, e.source_name AS sourceName, e.message_id AS messageId,
          e.event_type AS eventType, e.received_at_ms AS receivedAtMs, e.body, d.attempts,
          d.first_attempt_at_ms AS firstAttemptAtMs
-  FROM json_each(@ids) AS j JOIN deliveries AS d ON d.id = j.value JOIN events AS e ON e.seq = d.event_seq
-  ORDER BY j.key`;
+  FROM json_each(@ids) AS j JOIN deliveries AS d ON d.id = j.value JOIN events AS e ON e.seq = d.event_seq`;
 
 /** Only waiting rows carry a lease (settle clears it), so the partial index finds them all. */
 export const SQL_CLEAR_LEASES = `UPDATE deliveries SET lease_until_ms = 0 WHERE ${WAITING} AND lease_until_ms <> 0`;
