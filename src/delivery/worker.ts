@@ -25,7 +25,8 @@ export interface WorkerOptions {
   concurrency: number;
   /**
    * Events claimed and not yet settled, per destination: bounds memory whatever the backlog. Default
-   * 16,000 (40,000 events/s at 200 ms round trips needs 8,000).
+   * 8,000: 40,000 events/s at 200 ms round trips needs 8,000, and twice that only added memory
+   * (peak RSS 270–300 MB instead of 245–257 MB on a 100,000-event drain, at the same rate).
    */
   maxEventsInFlight: number;
   /**
@@ -49,7 +50,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   claimLimit: 2000,
   lingerMs: 50,
   concurrency: 24,
-  maxEventsInFlight: 16_000,
+  maxEventsInFlight: 8_000,
   leaseMs: 120_000,
   requestsPerSecond: 100,
   maxBatchBytes: 500_000,
