@@ -18,9 +18,11 @@ let log: ReturnType<typeof memoryLogger>;
 let notified = 0;
 let metrics: SluiceMetrics;
 
+let requestContext: "keep" | "drop" = "drop";
+
 function app() {
   return createIngestApp({
-    sources: [{ name: "website", writeKey: new Secret(WRITE_KEY), requestContext: "drop" }],
+    sources: [{ name: "website", writeKey: new Secret(WRITE_KEY), requestContext }],
     destinations: () => ["cio"],
     store,
     logger: log.logger,
@@ -307,5 +309,52 @@ describe("ingest API", () => {
     store = openSqliteStore({ path: `${dir.path}/sluice.db` });
     await store.migrate();
     expect(await stored()).toHaveLength(0);
+  });
+});
+
+describe("request context and Global Privacy Control, before anything is stored", () => {
+  afterEach(() => {
+    requestContext = "drop";
+  });
+  const withContext = {
+    userId: "u1",
+    event: "Viewed",
+    context: { ip: "203.0.113.9", userAgent: "Canary/1.0", userAgentData: { mobile: true }, locale: "en-US" },
+  };
+
+  it("drops the IP address, user agent and client hints by default", async () => {
+    expect((await post("/v1/track", withContext)).status).toBe(200);
+    const [event] = await stored();
+    expect(event?.["context"]).toEqual({ locale: "en-US" });
+  });
+
+  it("keeps them with requestContext: keep, filling in the request's own when the client sent none", async () => {
+    requestContext = "keep";
+    await post("/v1/track", withContext);
+    await post(
+      "/v1/track",
+      { userId: "u2", event: "Viewed" },
+      { authorization: basic(WRITE_KEY), "user-agent": "curl/8" },
+    );
+    const [kept, filled] = await stored();
+    expect(kept?.["context"]).toEqual(withContext.context);
+    expect(filled?.["context"]).toEqual({ ip: "127.0.0.1", userAgent: "curl/8" });
+  });
+
+  it("records Sec-GPC: 1 as context.gpc on every event of the request", async () => {
+    const batch = {
+      batch: [
+        { type: "track", userId: "u1", event: "A" },
+        { type: "identify", userId: "u2" },
+      ],
+    };
+    await post("/v1/batch", batch, { authorization: basic(WRITE_KEY), "sec-gpc": "1" });
+    await post("/v1/track", { userId: "u3", event: "B" });
+    const events = await stored();
+    expect(events.map((event) => (event["context"] as { gpc?: boolean } | undefined)?.gpc ?? false)).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });

@@ -183,6 +183,9 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
       newMessageId: randomUUID,
       requestContext: source.requestContext,
       gpc: request.headers["sec-gpc"] === "1",
+      ...(source.requestContext === "keep"
+        ? { requestIp: request.ip, requestUserAgent: request.headers["user-agent"] ?? "" }
+        : {}),
     });
     const destinations = deps.destinations();
     const accepted: EnqueueEvent[] = [];

@@ -18,6 +18,9 @@ export interface ParseContext {
   requestContext?: "keep" | "drop";
   /** The request carried `Sec-GPC: 1` (Global Privacy Control): recorded as `context.gpc = true`. */
   gpc?: boolean;
+  /** With `requestContext: keep`, the request's address and user agent fill in what the client did not send (as Segment does). */
+  requestIp?: string;
+  requestUserAgent?: string;
 }
 
 /**
@@ -80,11 +83,17 @@ export function parseIngestBody(
  * Privacy Control signal. In place: the event was built for this request alone.
  */
 function applyRequestPrivacy(event: StoredEvent, ctx: ParseContext): void {
-  const context = event.context as Record<string, unknown> | undefined;
-  if (ctx.requestContext !== "keep" && context) {
-    for (const field of REQUEST_CONTEXT_FIELDS) delete context[field];
+  const holder = event as { context?: Record<string, unknown> };
+  if (ctx.requestContext === "keep") {
+    const fill: Record<string, unknown> = {};
+    if (ctx.requestIp && holder.context?.["ip"] === undefined) fill["ip"] = ctx.requestIp;
+    if (ctx.requestUserAgent && holder.context?.["userAgent"] === undefined)
+      fill["userAgent"] = ctx.requestUserAgent;
+    if (Object.keys(fill).length > 0) holder.context = { ...holder.context, ...fill };
+  } else if (holder.context) {
+    for (const field of REQUEST_CONTEXT_FIELDS) delete holder.context[field];
   }
-  if (ctx.gpc) (event as { context?: Record<string, unknown> }).context = { ...context, gpc: true };
+  if (ctx.gpc) holder.context = { ...holder.context, gpc: true };
 }
 
 function parseOne(raw: unknown, index: number | null, path: string, ctx: ParseContext): ParsedItem {
