@@ -7,6 +7,7 @@ import { type RunningAdmin, startAdminServer } from "./admin/start-admin-server.
 import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from "./contracts/config.js";
 import { parseConfigText } from "./contracts/config-file.js";
 import { retentionOf } from "./contracts/retention.js";
+import { withoutCredentials } from "./contracts/secret.js";
 import { CustomerioSink } from "./delivery/customerio-sink.js";
 import { startRetentionJob } from "./delivery/retention-job.js";
 import { DEFAULT_BACKOFF } from "./delivery/retry.js";
@@ -85,6 +86,8 @@ function parseDelivery(value: string | undefined): boolean {
 }
 
 /** A start-up problem a user can fix; its message says how. */
+export { withoutCredentials };
+
 export class StartupError extends Error {}
 
 /** Read and validate a configuration file; throws a StartupError listing every issue with its place. */
@@ -383,19 +386,6 @@ async function checkCredentials(
     );
   } finally {
     await service.close().catch(() => undefined); // already destroyed by stop()
-  }
-}
-
-/** A URL as it may be logged: `user:password@` (a proxy's credentials) is masked. */
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === "" && parsed.password === "") return url;
-    parsed.username = "redacted";
-    parsed.password = "";
-    return parsed.toString().replace(/\/$/, "");
-  } catch {
-    return "[unparseable URL]";
   }
 }
 

@@ -5,8 +5,8 @@ import { maskPayload } from "../privacy/mask-payload.js";
 type PreviewBody = Omit<PreviewResponse, "valuesMasked">;
 
 /**
- * A preview as the admin API answers it. Every role: credentials in a URL (`https://user:pass@proxy`)
- * are masked, as the API key already is. A viewer (`maskValues`): every value the event put in the
+ * A preview as the admin API answers it (`previewEvent` already masks the API key and any credentials
+ * in the URL). A viewer (`maskValues`): every value the event put in the
  * request bodies, the outcome's operations and the actions' results is masked with `maskPayload`
  * (keys and structure kept), so a viewer sees what would be sent but never a value.
  *
@@ -15,11 +15,11 @@ type PreviewBody = Omit<PreviewResponse, "valuesMasked">;
  * // '{"batch":[{"type":"<text, 6 chars>",...}]}'
  */
 export function maskPreview(preview: Preview, options: { maskValues: boolean }): PreviewBody {
-  const requests = preview.requests.map((request) => ({
-    ...request,
-    url: withoutUrlCredentials(request.url),
-    ...(request.body !== undefined && options.maskValues ? { body: maskJsonText(request.body) } : {}),
-  }));
+  const requests = preview.requests.map((request) =>
+    request.body !== undefined && options.maskValues
+      ? { ...request, body: maskJsonText(request.body) }
+      : request,
+  );
   if (!options.maskValues) return { ...preview, requests };
   const { outcome } = preview;
   return {
@@ -55,18 +55,5 @@ function maskJsonText(text: string): string {
     return JSON.stringify(maskPayload(JSON.parse(text)));
   } catch {
     return `<text, ${[...text].length} chars>`;
-  }
-}
-
-/** `https://user:pass@host/path` → `https://redacted@host/path`; other URLs unchanged. */
-function withoutUrlCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === "" && parsed.password === "") return url;
-    parsed.username = "redacted";
-    parsed.password = "";
-    return parsed.toString();
-  } catch {
-    return "[unparseable URL]";
   }
 }

@@ -38,3 +38,22 @@ export class Secret {
     return REDACTED;
   }
 }
+
+/**
+ * A URL as it may be logged or shown: `user:password@` (a proxy's credentials) is masked. Pure (the
+ * WHATWG `URL` global), so the preview and the UI use it too.
+ *
+ * @example
+ * withoutCredentials("https://u:s3cret@proxy.example/track") // "https://redacted@proxy.example/track"
+ */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") return url;
+    parsed.username = "redacted";
+    parsed.password = "";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return "[unparseable URL]";
+  }
+}

@@ -1,5 +1,6 @@
 import type { CustomerioDestinationConfig } from "../../contracts/config.js";
 import type { StoredEvent } from "../../contracts/event.js";
+import { withoutCredentials } from "../../contracts/secret.js";
 import { CUSTOMERIO_LIMITS } from "./limits.js";
 import { type ActionReport, type MapOutcome, mapEventWithReport } from "./map-event.js";
 import { buildBatchRequest, buildV1Request, type HttpRequestSpec, serializeItem } from "./request-builder.js";
@@ -27,13 +28,8 @@ export function previewEvent(event: StoredEvent, destination: CustomerioDestinat
   const preview = buildPreview(event, destination);
   return {
     ...preview,
-    requests: preview.requests.map((request) => ({ ...request, url: maskUserInfo(request.url) })),
+    requests: preview.requests.map((request) => ({ ...request, url: withoutCredentials(request.url) })),
   };
-}
-
-/** `https://user:secret@proxy/...` → `https://redacted@proxy/...`: a trackUrl may carry credentials. */
-function maskUserInfo(url: string): string {
-  return url.replace(/^(https?:\/\/)[^/@]*@/, "$1redacted@");
 }
 
 function buildPreview(event: StoredEvent, destination: CustomerioDestinationConfig): Preview {
