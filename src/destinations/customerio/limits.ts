@@ -1,3 +1,4 @@
+import { utf8ByteLength } from "../../mapping/index.js";
 import type {
   AnonymousEventBody,
   Attributes,
@@ -32,20 +33,9 @@ export interface LimitViolation {
   reason: string;
 }
 
-const encoder = new TextEncoder();
-
-/** UTF-8 length of a string. */
-export function utf8Bytes(text: string): number {
-  // Fast path: pure ASCII strings are as long in bytes as in UTF-16 units.
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) return encoder.encode(text).length;
-  }
-  return text.length;
-}
-
 /** Size Customer.io counts for an attribute value: its bytes for a string, its JSON otherwise. */
 function valueBytes(value: unknown): number {
-  return typeof value === "string" ? utf8Bytes(value) : utf8Bytes(JSON.stringify(value) ?? "");
+  return typeof value === "string" ? utf8ByteLength(value) : utf8ByteLength(JSON.stringify(value) ?? "");
 }
 
 /**
@@ -109,7 +99,7 @@ export function checkAnonymousEventLimits(body: AnonymousEventBody): LimitViolat
   const name = checkEventName(body.name);
   if (name) return name;
   if (body.data === undefined) return null;
-  const dataBytes = utf8Bytes(JSON.stringify(body.data));
+  const dataBytes = utf8ByteLength(JSON.stringify(body.data));
   if (dataBytes > CUSTOMERIO_LIMITS.eventDataBytes) {
     return {
       field: "data",
@@ -121,7 +111,7 @@ export function checkAnonymousEventLimits(body: AnonymousEventBody): LimitViolat
 
 function checkIdentifier(identifiers: PersonIdentifiers, path: string): LimitViolation | null {
   const identifier = Object.entries(identifiers)[0];
-  if (identifier && utf8Bytes(String(identifier[1])) > CUSTOMERIO_LIMITS.identifierBytes) {
+  if (identifier && utf8ByteLength(String(identifier[1])) > CUSTOMERIO_LIMITS.identifierBytes) {
     return {
       field: `${path}.${identifier[0]}`,
       reason: `identifier is over ${CUSTOMERIO_LIMITS.identifierBytes} bytes`,
@@ -132,7 +122,7 @@ function checkIdentifier(identifiers: PersonIdentifiers, path: string): LimitVio
 
 /** An `id` attribute sets the person's id, so the identifier limit applies to it. */
 function checkIdAttribute(id: unknown): LimitViolation | null {
-  if (typeof id === "string" && utf8Bytes(id) > CUSTOMERIO_LIMITS.identifierBytes) {
+  if (typeof id === "string" && utf8ByteLength(id) > CUSTOMERIO_LIMITS.identifierBytes) {
     return {
       field: "attributes.id",
       reason: `identifier is over ${CUSTOMERIO_LIMITS.identifierBytes} bytes`,
@@ -142,7 +132,7 @@ function checkIdAttribute(id: unknown): LimitViolation | null {
 }
 
 function checkEventName(name: string): LimitViolation | null {
-  const nameBytes = utf8Bytes(name);
+  const nameBytes = utf8ByteLength(name);
   if (nameBytes > CUSTOMERIO_LIMITS.eventNameBytes) {
     return {
       field: "name",
@@ -155,14 +145,14 @@ function checkEventName(name: string): LimitViolation | null {
 
 /** An attribute's name as a field path; long names are cut (a name is a key, never a value). */
 function attributeField(path: string, name: string): string {
-  return utf8Bytes(name) > CUSTOMERIO_LIMITS.attributeNameBytes
+  return utf8ByteLength(name) > CUSTOMERIO_LIMITS.attributeNameBytes
     ? `${path}.${name.slice(0, 40)}…`
     : `${path}.${name}`;
 }
 
 function checkAttributeNames(attributes: Attributes, path: string): LimitViolation | null {
   for (const name of Object.keys(attributes)) {
-    if (utf8Bytes(name) > CUSTOMERIO_LIMITS.attributeNameBytes) {
+    if (utf8ByteLength(name) > CUSTOMERIO_LIMITS.attributeNameBytes) {
       return {
         field: attributeField(path, name),
         reason: `attribute name is over ${CUSTOMERIO_LIMITS.attributeNameBytes} bytes`,
@@ -182,7 +172,7 @@ function checkAttributeMap(attributes: Attributes, path: string): LimitViolation
     };
   }
   for (const name of names) {
-    if (utf8Bytes(name) > CUSTOMERIO_LIMITS.attributeNameBytes) {
+    if (utf8ByteLength(name) > CUSTOMERIO_LIMITS.attributeNameBytes) {
       return {
         field: attributeField(path, name),
         reason: `attribute name is over ${CUSTOMERIO_LIMITS.attributeNameBytes} bytes`,
@@ -207,7 +197,7 @@ function checkObjectAttributes(attributes: Attributes | undefined, path: string)
   if (attributes === undefined) return null;
   const violation = checkAttributeMap(attributes, path);
   if (violation) return violation;
-  const totalBytes = utf8Bytes(JSON.stringify(attributes));
+  const totalBytes = utf8ByteLength(JSON.stringify(attributes));
   if (totalBytes > CUSTOMERIO_LIMITS.objectAttributesBytes) {
     return {
       field: path,
@@ -218,7 +208,7 @@ function checkObjectAttributes(attributes: Attributes | undefined, path: string)
 }
 
 function checkObjectIdentifiers(identifiers: { object_id: string }, path: string): LimitViolation | null {
-  if (utf8Bytes(identifiers.object_id) > CUSTOMERIO_LIMITS.objectIdBytes) {
+  if (utf8ByteLength(identifiers.object_id) > CUSTOMERIO_LIMITS.objectIdBytes) {
     return {
       field: `${path}.object_id`,
       reason: `object id is over ${CUSTOMERIO_LIMITS.objectIdBytes} bytes`,

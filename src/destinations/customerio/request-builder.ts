@@ -1,4 +1,5 @@
-import { CUSTOMERIO_LIMITS, utf8Bytes } from "./limits.js";
+import { utf8ByteLength } from "../../mapping/index.js";
+import { CUSTOMERIO_LIMITS } from "./limits.js";
 import type { CustomerioSettings } from "./settings.js";
 
 /** A serialized v2 operation ready to pack, tagged with whatever the caller needs to map results back. */
@@ -38,7 +39,7 @@ export function basicAuth(siteId: string, apiKey: string): string {
  */
 export function serializeItem<T>(tag: T, op: unknown): PackedItem<T> | null {
   const json = JSON.stringify(op);
-  const bytes = utf8Bytes(json);
+  const bytes = utf8ByteLength(json);
   return bytes > CUSTOMERIO_LIMITS.batchItemBytes ? null : { tag, json, bytes };
 }
 
