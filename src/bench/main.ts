@@ -298,24 +298,7 @@ interface StormFigures {
  */
 async function storm(dir: string): Promise<StormFigures> {
   const sim = `http://127.0.0.1:${STORM_SIM_PORT}`;
-  const simulator = startChild(
-    CLI,
-    [
-      "sandbox",
-      "--port",
-      String(STORM_SIM_PORT),
-      "--site-id",
-      SITE_ID,
-      "--api-key",
-      API_KEY,
-      "--latency-ms",
-      "20",
-      "--rate-limit",
-      String(STORM_CAP_RPS),
-    ],
-    {},
-  );
-  await waitForHttp(`${sim}/__sim/state`);
+  const simulator = await startSandbox(STORM_SIM_PORT, 20, STORM_CAP_RPS);
   const config = writeConfig(dir, { simPort: STORM_SIM_PORT, maxEventsPerRequest: 10, name: "storm.yaml" });
   const dataDir = join(dir, "storm");
   const filler = await startSluice(dataDir, config, "paused");
@@ -461,25 +444,8 @@ async function postgresDrain(dir: string, config: string, nodes: number): Promis
 
 /** The PostgreSQL column: ingest, then the drain through one node and through three. */
 async function postgresBench(dir: string): Promise<PostgresFigures> {
-  const simulator = startChild(
-    CLI,
-    [
-      "sandbox",
-      "--port",
-      String(PG_SIM_PORT),
-      "--site-id",
-      SITE_ID,
-      "--api-key",
-      API_KEY,
-      "--latency-ms",
-      "200",
-      "--rate-limit",
-      "100",
-    ],
-    {},
-  );
+  const simulator = await startSandbox(PG_SIM_PORT, 200, 100);
   try {
-    await waitForHttp(`http://127.0.0.1:${PG_SIM_PORT}/__sim/state`);
     const config = writeConfig(dir, { simPort: PG_SIM_PORT, name: "pg.yaml" });
     console.log(`  PostgreSQL durable ingest: one node, ${INGEST_SECONDS} s at 50 connections…`);
     const ingest = await postgresIngest(dir, config);
@@ -514,6 +480,35 @@ function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
 
+/** `sluice sandbox` on a port, answering after `latencyMs`, 429 above `rateLimit` req/s; resolves once it answers. */
+async function startSandbox(port: number, latencyMs: number, rateLimit: number): Promise<Child> {
+  const args = ["sandbox", "--port", String(port), "--site-id", SITE_ID, "--api-key", API_KEY];
+  const child = startChild(
+    CLI,
+    [...args, "--latency-ms", String(latencyMs), "--rate-limit", String(rateLimit)],
+    {},
+  );
+  await waitForHttp(`http://127.0.0.1:${port}/__sim/state`);
+  return child;
+}
+
+/** The ceiling: a parse-only HTTP server under the same load as durable ingest. */
+async function ingestCeiling(): Promise<IngestFigures> {
+  const child = startChild(CEILING, [], { PORT: "0" });
+  const port = Number((await waitForOutput(child, /"listening":(\d+)/))[1]);
+  const figures = await loadIngest(`http://127.0.0.1:${port}`);
+  await child.stop();
+  return figures;
+}
+
+/** Durable ingest into a Sluice on SQLite (delivery paused, so only ingest is measured). */
+async function durableIngest(dir: string, config: string): Promise<IngestFigures> {
+  const sluice = await startSluice(join(dir, "ingest"), config, "paused");
+  const figures = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
+  await sluice.stop();
+  return figures;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-"));
   const config = writeConfig(dir);
@@ -526,37 +521,15 @@ async function main(): Promise<void> {
     return;
   }
   if (process.env["BENCH_ONLY"] === "ingest") {
-    const ceilingChild = startChild(CEILING, [], { PORT: "0" });
-    const port = Number((await waitForOutput(ceilingChild, /"listening":(\d+)/))[1]);
-    const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
-    await ceilingChild.stop();
-    const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
-    const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
-    await ingestSluice.stop();
+    const ceiling = await ingestCeiling();
+    const durable = await durableIngest(dir, config);
     console.log(JSON.stringify({ ceiling, durable }, null, 2));
     rmSync(dir, { recursive: true, force: true });
     return;
   }
   if (process.env["BENCH_ONLY"] === "drain") {
-    const simulator = startChild(
-      CLI,
-      [
-        "sandbox",
-        "--port",
-        String(SIM_PORT),
-        "--site-id",
-        SITE_ID,
-        "--api-key",
-        API_KEY,
-        "--latency-ms",
-        "200",
-        "--rate-limit",
-        "100",
-      ],
-      {},
-    );
+    const simulator = await startSandbox(SIM_PORT, 200, 100);
     try {
-      await waitForHttp(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
       console.log(JSON.stringify(await drain(join(dir, "drain"), config), null, 2));
     } finally {
       await simulator.stop();
@@ -574,39 +547,17 @@ async function main(): Promise<void> {
   }
   try {
     console.log(`1/6 ingest ceiling: parse-only HTTP server, ${INGEST_SECONDS} s at 50 connections…`);
-    const ceilingChild = startChild(CEILING, [], { PORT: "0" });
-    const port = Number((await waitForOutput(ceilingChild, /"listening":(\d+)/))[1]);
-    const ceiling = await loadIngest(`http://127.0.0.1:${port}`);
-    await ceilingChild.stop();
+    const ceiling = await ingestCeiling();
 
     console.log(
       `2/6 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
     );
-    const ingestSluice = await startSluice(join(dir, "ingest"), config, "paused");
-    const durable = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
-    await ingestSluice.stop();
+    const durable = await durableIngest(dir, config);
 
     console.log(
       `3/6 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
     );
-    const simulator = startChild(
-      CLI,
-      [
-        "sandbox",
-        "--port",
-        String(SIM_PORT),
-        "--site-id",
-        SITE_ID,
-        "--api-key",
-        API_KEY,
-        "--latency-ms",
-        "200",
-        "--rate-limit",
-        "100",
-      ],
-      {},
-    );
-    await waitForHttp(`http://127.0.0.1:${SIM_PORT}/__sim/state`);
+    const simulator = await startSandbox(SIM_PORT, 200, 100);
     const sluiceDrain = await drain(join(dir, "drain"), config);
 
     console.log(
