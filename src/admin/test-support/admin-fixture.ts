@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { seedDeliveryHistory, T0 } from "../../cli/test-support/dead-letter-fixture.js";
 import { type CustomerioDestinationConfig, validateConfig } from "../../contracts/config.js";
 import { Secret } from "../../contracts/secret.js";
 import type { Store } from "../../store/port.js";
@@ -8,7 +9,8 @@ import { tempDir } from "../../test-support/temp-dir.js";
 import { createAdminApp } from "../admin-app.js";
 import type { AdminAuthOptions } from "../admin-auth.js";
 
-export const T0 = Date.parse("2026-11-28T12:00:00Z");
+export { CANARIES, ORDER_BODY, T0 } from "../../cli/test-support/dead-letter-fixture.js";
+
 /** The admin app's clock in the fixture. */
 export const NOW = T0 + 10_000;
 
@@ -16,17 +18,6 @@ export const ADMIN_TOKEN = "adm_0123456789abcdef_TOKEN";
 export const VIEWER_TOKEN = "vwr_0123456789abcdef_TOKEN";
 export const API_KEY = "cio-api-key-SECRET-0001";
 export const PROXY_PASSWORD = "proxy-pass-SECRET";
-
-/** Values that must never reach a viewer (nor an admin unless revealed). */
-export const CANARIES = ["CANARY-PHI", "u-CANARY", "ada@example.com"] as const;
-
-export const ORDER_BODY = {
-  type: "track",
-  event: "Order Completed",
-  messageId: "m-1",
-  userId: "u-CANARY",
-  properties: { diagnosis: "CANARY-PHI", total: 42.5, vip: true, tags: ["a", "βeta"], note: null },
-};
 
 export const DESTINATIONS: CustomerioDestinationConfig[] = (() => {
   const result = validateConfig({
@@ -65,106 +56,23 @@ export interface AdminFixture {
 
 /**
  * A SQLite store holding deliveries in every state, written through the store API, and the admin
- * app over it (tokens `ADMIN_TOKEN` and `VIEWER_TOKEN` unless `auth` says otherwise):
- * 1. web m-1 (track) → cio: no response (retrying), then 207 → failed at delivery, field identifiers.email;
- * 2. web m-1 → cio-eu: stopped at allowlist;
- * 3. web m-2 (identify) → cio: 400 → failed;
- * 4. app m-1 (same messageId, another source) → cio: delivered;
- * 5. web m-4 → cio: queued (received T0 + 9 s);
+ * app over it (tokens `ADMIN_TOKEN` and `VIEWER_TOKEN` unless `auth` says otherwise): deliveries 1–5
+ * are `seedDeliveryHistory`'s (5: web m-4 → cio, queued, received T0 + 9 s), plus
  * 6. web m-5 → cio: retrying after a 503 (received T0 + 2 s).
  * cio-eu is paused (401); cio's credential check said "ok".
  */
 export async function adminFixture(auth?: AdminAuthOptions): Promise<AdminFixture> {
   const dir = tempDir("sluice-admin-");
   const store = openSqliteStore({ path: `${dir.path}/sluice.db` });
-  const event = (
-    sourceName: string,
-    messageId: string,
-    eventType: string,
-    body: object,
-    destinations: string[],
-  ) => ({
-    sourceName,
-    messageId,
-    eventType,
-    receivedAtMs: T0,
-    body: JSON.stringify(body),
-    destinations,
-  });
-  await store.enqueue([
-    event("web", "m-1", "track", ORDER_BODY, ["cio", "cio-eu"]),
-    event(
-      "web",
-      "m-2",
-      "identify",
-      { type: "identify", messageId: "m-2", traits: { email: "ada@example.com" } },
-      ["cio"],
-    ),
-    event("app", "m-1", "track", { type: "track", event: "Signed Up", messageId: "m-1" }, ["cio"]),
-  ]);
-  await store.claim("cio", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
-  await store.settle(
-    [
-      {
-        deliveryId: 1,
-        state: "retrying",
-        attempts: 1,
-        nextAttemptAtMs: T0 + 2000,
-        reason: "network error: UND_ERR_HEADERS_TIMEOUT",
-        attempt: { latencyMs: 10_000 },
-      },
-      {
-        deliveryId: 3,
-        state: "failed",
-        stage: "delivery",
-        reason: "rejected (400): malformed request",
-        attempts: 1,
-        status: 400,
-        attempt: { latencyMs: 80 },
-      },
-      { deliveryId: 4, state: "delivered", attempts: 1, status: 200, attempt: { latencyMs: 95 } },
-    ],
-    T0 + 1120,
-  );
-  await store.claim("cio", { limit: 10, nowMs: T0 + 3000, leaseMs: 60_000 });
-  await store.settle(
-    [
-      {
-        deliveryId: 1,
-        state: "failed",
-        stage: "delivery",
-        reason: "Customer.io rejected it: invalid (email is not valid)",
-        field: "identifiers.email",
-        attempts: 2,
-        status: 207,
-        attempt: { latencyMs: 60 },
-      },
-    ],
-    T0 + 8000,
-  );
-  await store.claim("cio-eu", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
-  await store.settle(
-    [
-      {
-        deliveryId: 2,
-        state: "stopped",
-        stage: "allowlist",
-        reason: "event name not in allow.events",
-        attempts: 0,
-      },
-    ],
-    T0 + 1001,
-  );
+  await seedDeliveryHistory(store);
   await store.enqueue([
     {
-      ...event("web", "m-4", "track", { type: "track", messageId: "m-4" }, ["cio"]),
-      receivedAtMs: T0 + 9000,
-    },
-  ]);
-  await store.enqueue([
-    {
-      ...event("web", "m-5", "track", { type: "track", messageId: "m-5" }, ["cio"]),
+      sourceName: "web",
+      messageId: "m-5",
+      eventType: "track",
       receivedAtMs: T0 + 2000,
+      body: JSON.stringify({ type: "track", messageId: "m-5" }),
+      destinations: ["cio"],
     },
   ]);
   const claimed = await store.claim("cio", { limit: 10, nowMs: T0 + 9100, leaseMs: 60_000 });

@@ -25,16 +25,14 @@ export interface Fixture {
 }
 
 /**
- * A store in a temp dir with, through the store API:
+ * Writes, through the store API, deliveries in every state (shared by the CLI and admin API tests):
  * 1. web m-1 → cio: no response (retrying), then 207 → failed at delivery, field identifiers.email;
  * 2. web m-1 → cio-eu: stopped at allowlist, never attempted;
  * 3. web m-2 (identify) → cio: 400 → failed;
  * 4. app m-1 (same messageId, another source) → cio: delivered;
  * 5. web m-4 → cio: queued, not attempted.
  */
-export async function deadLetterFixture(): Promise<Fixture> {
-  const dir = tempDir();
-  const store = openSqliteStore({ path: `${dir.path}/data/sluice.db` });
+export async function seedDeliveryHistory(store: Store): Promise<void> {
   const event = (
     sourceName: string,
     messageId: string,
@@ -120,6 +118,13 @@ export async function deadLetterFixture(): Promise<Fixture> {
       receivedAtMs: T0 + 9000,
     },
   ]);
+}
+
+/** A store in a temp dir holding `seedDeliveryHistory`'s deliveries. */
+export async function deadLetterFixture(): Promise<Fixture> {
+  const dir = tempDir();
+  const store = openSqliteStore({ path: `${dir.path}/data/sluice.db` });
+  await seedDeliveryHistory(store);
   return {
     dir,
     store,
