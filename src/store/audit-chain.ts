@@ -296,3 +296,37 @@ export function verifyAuditChain(
   }
   return { ok: true, entries: records.length, head: prev, anchor };
 }
+
+/** An `audit_log` row as both adapters read it (columns aliased to these names). */
+export interface AuditRow {
+  seq: number;
+  atMs: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: "ok" | "denied";
+  detail: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * A stored row as the port's record (`target`/`detail` absent rather than null, as they were hashed).
+ *
+ * @example
+ * auditRecordFromRow({ seq: 1, atMs: 0, actor: "sluice", action: "sluice.start", target: null,
+ *   outcome: "ok", detail: null, prevHash: GENESIS_HASH, hash: "ab…" }).target // undefined
+ */
+export function auditRecordFromRow(row: AuditRow): AuditRecord {
+  return {
+    seq: row.seq,
+    atMs: row.atMs,
+    actor: row.actor,
+    action: row.action,
+    ...(row.target === null ? {} : { target: row.target }),
+    outcome: row.outcome,
+    ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) as AuditEntry["detail"] & object }),
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}

@@ -1,5 +1,12 @@
 import { escapeIdentifier, type PoolClient } from "pg";
-import { auditHash, GENESIS, validateAuditEntry, validateAuditListFilter } from "../audit-chain.js";
+import {
+  type AuditRow,
+  auditHash,
+  auditRecordFromRow,
+  GENESIS,
+  validateAuditEntry,
+  validateAuditListFilter,
+} from "../audit-chain.js";
 import type { AuditChainState, AuditEntry, AuditListFilter, AuditRecord } from "../port.js";
 
 /**
@@ -17,18 +24,6 @@ export interface PostgresRunner {
   query<Row extends object>(operation: string, text: string, params: unknown[]): Promise<Row[]>;
   /** True once the store is closed (long jobs stop between chunks). */
   closed(): boolean;
-}
-
-interface AuditRow {
-  seq: number;
-  atMs: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  outcome: "ok" | "denied";
-  detail: string | null;
-  prevHash: string;
-  hash: string;
 }
 
 const COLUMNS = `seq, at_ms AS "atMs", actor, action, target, outcome, detail, prev_hash AS "prevHash", hash`;
@@ -64,20 +59,6 @@ export function auditStatements(schema: string) {
       WHERE seq < COALESCE((SELECT min(seq) FROM ${s}.audit_log WHERE at_ms >= $1), 9007199254740991)`,
     deleteThrough: `DELETE FROM ${s}.audit_log WHERE seq <= $1`,
     moveAnchor: `UPDATE ${s}.audit_state SET anchor_seq = $1, anchor_hash = $2 WHERE id = 1`,
-  };
-}
-
-function toRecord(row: AuditRow): AuditRecord {
-  return {
-    seq: row.seq,
-    atMs: row.atMs,
-    actor: row.actor,
-    action: row.action,
-    ...(row.target === null ? {} : { target: row.target }),
-    outcome: row.outcome,
-    ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) as AuditEntry["detail"] & object }),
-    prevHash: row.prevHash,
-    hash: row.hash,
   };
 }
 
@@ -117,7 +98,9 @@ export async function listAuditPostgres(
 ): Promise<AuditRecord[]> {
   const limit = validateAuditListFilter(filter);
   const sql = auditStatements(runner.schema).list(filter.newestFirst === true ? "DESC" : "ASC");
-  return (await runner.query<AuditRow>("listAudit", sql, [filter.fromSeq ?? 0, limit])).map(toRecord);
+  return (await runner.query<AuditRow>("listAudit", sql, [filter.fromSeq ?? 0, limit])).map(
+    auditRecordFromRow,
+  );
 }
 
 /** The chain's head and anchor (see `Store.auditState`). */

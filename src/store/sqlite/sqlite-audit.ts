@@ -1,5 +1,12 @@
 import Database from "better-sqlite3";
-import { auditHash, GENESIS, validateAuditEntry, validateAuditListFilter } from "../audit-chain.js";
+import {
+  type AuditRow,
+  auditHash,
+  auditRecordFromRow,
+  GENESIS,
+  validateAuditEntry,
+  validateAuditListFilter,
+} from "../audit-chain.js";
 import type { AuditChainState, AuditEntry, AuditListFilter, AuditRecord } from "../port.js";
 import { StoreError } from "../store-error.js";
 import { applyMigrations, MIGRATIONS } from "./migrations.js";
@@ -11,18 +18,6 @@ import { applyMigrations, MIGRATIONS } from "./migrations.js";
  * the server and from CLI processes are serialised by SQLite's write lock and the chain stays linear.
  */
 
-interface AuditRow {
-  seq: number;
-  atMs: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  outcome: "ok" | "denied";
-  detail: string | null;
-  prevHash: string;
-  hash: string;
-}
-
 const COLUMNS = `seq, at_ms AS atMs, actor, action, target, outcome, detail, prev_hash AS prevHash, hash`;
 
 const SQL_STATE = `SELECT head_seq AS headSeq, head_hash AS headHash, anchor_seq AS anchorSeq,
@@ -32,21 +27,6 @@ const SQL_INSERT = `INSERT INTO audit_log (seq, at_ms, actor, action, target, ou
   VALUES (@seq, @atMs, @actor, @action, @target, @outcome, @detail, @prevHash, @hash)`;
 
 const SQL_MOVE_HEAD = "UPDATE audit_state SET head_seq = @seq, head_hash = @hash WHERE id = 1";
-
-/** A stored row as the port's record (`target`/`detail` absent rather than null, as they were hashed). */
-function toRecord(row: AuditRow): AuditRecord {
-  return {
-    seq: row.seq,
-    atMs: row.atMs,
-    actor: row.actor,
-    action: row.action,
-    ...(row.target === null ? {} : { target: row.target }),
-    outcome: row.outcome,
-    ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) as AuditEntry["detail"] & object }),
-    prevHash: row.prevHash,
-    hash: row.hash,
-  };
-}
 
 function readState(db: Database.Database): AuditChainState {
   const row = db
@@ -110,7 +90,7 @@ export function listAudit(db: Database.Database, filter: AuditListFilter): Audit
       `SELECT ${COLUMNS} FROM audit_log WHERE seq >= @fromSeq ORDER BY seq ${order} LIMIT @limit`,
     )
     .all({ fromSeq: filter.fromSeq ?? 0, limit })
-    .map(toRecord);
+    .map(auditRecordFromRow);
 }
 
 /** The chain's head and anchor. */
@@ -199,7 +179,7 @@ export function readAuditChain(path: string): { state: AuditChainState; records:
     return db.transaction(() => {
       if (!hasAuditTables(db)) return { state: { head: GENESIS, anchor: GENESIS }, records: [] };
       const rows = db.prepare<[], AuditRow>(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`).all();
-      return { state: readState(db), records: rows.map(toRecord) };
+      return { state: readState(db), records: rows.map(auditRecordFromRow) };
     })();
   } finally {
     db.close();
