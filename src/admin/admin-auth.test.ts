@@ -218,7 +218,7 @@ describe("the admin API's 401/403 matrix", () => {
     expect((await post(VIEWER_TOKEN))?.json()).toEqual({
       error: {
         code: "ER_ADMIN_FORBIDDEN",
-        message: "the viewer role may not do this; it needs the admin role",
+        message: "the viewer role may not do this; it needs the admin or editor role",
       },
     });
     expect((await post(null))?.statusCode).toBe(401);

@@ -1,6 +1,9 @@
 import type { z } from "zod";
 import type { ADMIN_ROUTES, AdminOperationId, AdminRole } from "../contracts/admin.js";
 import { ADMIN_PAGE } from "../contracts/admin.js";
+import type { AUTH_ROUTES } from "../contracts/admin-auth-routes.js";
+import type { CONFIG_ROUTES } from "../contracts/admin-config-routes.js";
+import type { OBSERVE_ROUTES } from "../contracts/admin-observe-routes.js";
 import type { CustomerioDestinationConfig } from "../contracts/config.js";
 import type { ApiError } from "../contracts/errors.js";
 import type { StoredEvent } from "../contracts/event.js";
@@ -13,7 +16,10 @@ import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import { maskPayload } from "../privacy/mask-payload.js";
 import type { DeliveryLogEntry, DeliveryLogFilter, ReplayFilter, Store } from "../store/port.js";
+import { createAuthHandlers } from "./auth-handlers.js";
+import { createConfigHandlers } from "./config-handlers.js";
 import { maskPreview } from "./mask-preview.js";
+import { createObserveHandlers } from "./observe-handlers.js";
 
 /** What the admin API reads and changes. */
 export interface AdminDeps {
@@ -67,6 +73,25 @@ const REPLAY_CHUNK = 1000;
  * await handlers.listDeadLetters({ params: undefined, query: { limit: 10 }, body: undefined, role: "viewer" });
  */
 export function createAdminHandlers(deps: AdminDeps, openApi: () => Record<string, unknown>): AdminHandlers {
+  return {
+    ...createCoreHandlers(deps, openApi),
+    ...createAuthHandlers(deps),
+    ...createConfigHandlers(deps),
+    ...createObserveHandlers(deps),
+  };
+}
+
+/** The handlers of one area's route table. */
+export type AreaHandlers<Table> = {
+  [K in keyof Table & AdminOperationId]: (
+    input: HandlerInput<Routes[K]>,
+  ) => Promise<z.output<Routes[K]["response"]>>;
+};
+
+function createCoreHandlers(
+  deps: AdminDeps,
+  openApi: () => Record<string, unknown>,
+): Omit<AdminHandlers, keyof typeof AUTH_ROUTES | keyof typeof CONFIG_ROUTES | keyof typeof OBSERVE_ROUTES> {
   const { store } = deps;
   return {
     async getHealth() {

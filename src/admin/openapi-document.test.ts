@@ -98,7 +98,7 @@ describe("the OpenAPI document", () => {
       required: true,
       content: { "application/json": { schema: { $ref: "#/components/schemas/ReplayRequest" } } },
     });
-    expect(replay?.["x-sluice-roles"]).toEqual(["admin"]);
+    expect(replay?.["x-sluice-roles"]).toEqual(["admin", "editor"]);
     expect(doc["security"]).toEqual([{ bearerToken: [] }]);
   });
 });

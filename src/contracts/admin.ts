@@ -1,6 +1,19 @@
 import { z } from "zod";
+import { AUTH_ROUTES } from "./admin-auth-routes.js";
+import {
+  ADMIN_API_PREFIX,
+  type AdminRouteSpec,
+  ALL_ROLES,
+  adminRequestSchemas,
+  adminResponseSchemas,
+  EDITORS,
+} from "./admin-common.js";
+import { CONFIG_ROUTES } from "./admin-config-routes.js";
+import { OBSERVE_ROUTES } from "./admin-observe-routes.js";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
 import { SegmentEventSchema } from "./event.js";
+
+export * from "./admin-common.js";
 
 /**
  * The admin API's contract: every route's method, path, roles, parameters, body and answer, as zod
@@ -11,19 +24,6 @@ import { SegmentEventSchema } from "./event.js";
  * time filters take an ISO-8601 date or date-time (zone-less = UTC) or epoch milliseconds; lists are
  * newest first and paged with `before` (a delivery id) and `nextBefore`.
  */
-
-export const ADMIN_API_PREFIX = "/admin/api";
-/** The version of the admin API's contract (the OpenAPI `info.version`), not of Sluice. */
-export const ADMIN_API_VERSION = "0.1.0";
-
-/** `admin` may do everything; `viewer` reads, and never sees payload values. */
-export const ADMIN_ROLES = ["admin", "viewer"] as const;
-export type AdminRole = (typeof ADMIN_ROLES)[number];
-
-/** Named response schemas: each becomes `#/components/schemas/<id>` (converted as output). */
-export const adminResponseSchemas = z.registry<{ id: string; description?: string }>();
-/** Named request schemas (bodies): each becomes `#/components/schemas/<id>` (converted as input). */
-export const adminRequestSchemas = z.registry<{ id: string; description?: string }>();
 
 // ---------------------------------------------------------------------------------------------
 // Request parts: query strings and path parameters arrive as text.
@@ -488,24 +488,8 @@ export const OpenApiDocumentSchema = z
 // Routes.
 
 /** One admin route: what it takes, who may call it, and what it answers with 200. */
-export interface AdminRouteSpec {
-  method: "GET" | "POST";
-  /** OpenAPI path template (`/admin/api/dead-letters/{deliveryId}`). */
-  path: string;
-  summary: string;
-  description: string;
-  /** Roles allowed to call it; anyone else gets 403 (401 without a valid token). */
-  roles: readonly AdminRole[];
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  response: z.ZodType;
-  /** Error statuses this route can answer besides 401, 403 and 500. */
-  errors: readonly number[];
-}
 
-const BOTH: readonly AdminRole[] = ["admin", "viewer"];
-const ADMIN_ONLY: readonly AdminRole[] = ["admin"];
+const BOTH = ALL_ROLES;
 
 /**
  * Every admin route, by OpenAPI operationId. The server registers exactly these (no route exists
@@ -514,7 +498,7 @@ const ADMIN_ONLY: readonly AdminRole[] = ["admin"];
  * @example
  * ADMIN_ROUTES.replayDeadLetters.path // "/admin/api/dead-letters/replay"
  */
-export const ADMIN_ROUTES = {
+const CORE_ROUTES = {
   getHealth: {
     method: "GET",
     path: `${ADMIN_API_PREFIX}/health`,
@@ -574,8 +558,8 @@ export const ADMIN_ROUTES = {
     path: `${ADMIN_API_PREFIX}/dead-letters/replay`,
     summary: "Replay dead letters",
     description:
-      "Put the matching dead letters back in the queue, oldest first; they keep their messageId, so Customer.io drops an event it already has. Admin only.",
-    roles: ADMIN_ONLY,
+      "Put the matching dead letters back in the queue, oldest first; they keep their messageId, so Customer.io drops an event it already has. Admins and editors.",
+    roles: EDITORS,
     body: ReplayRequestSchema,
     response: ReplayResponseSchema,
     errors: [400, 413, 415],
@@ -601,6 +585,16 @@ export const ADMIN_ROUTES = {
     errors: [],
   },
 } as const satisfies Record<string, AdminRouteSpec>;
+
+/**
+ * Every admin route, by OpenAPI operationId: the core routes above, then each area's own table
+ * (sign-in and users, configuration, dashboards and samples). The server registers exactly these
+ * (no route exists that is not described here), and the OpenAPI document lists exactly these.
+ *
+ * @example
+ * ADMIN_ROUTES.replayDeadLetters.path // "/admin/api/dead-letters/replay"
+ */
+export const ADMIN_ROUTES = { ...CORE_ROUTES, ...AUTH_ROUTES, ...CONFIG_ROUTES, ...OBSERVE_ROUTES } as const;
 
 export type AdminOperationId = keyof typeof ADMIN_ROUTES;
 
