@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ConfigRuntime } from "../config/config-runtime.js";
 import type { ADMIN_ROUTES, AdminOperationId, AdminRole } from "../contracts/admin.js";
 import { ADMIN_PAGE } from "../contracts/admin.js";
 import type { AUTH_ROUTES } from "../contracts/admin-auth-routes.js";
@@ -32,6 +33,8 @@ export interface AdminDeps {
   credentialsCheck?: (name: string) => CheckedCredentials | null;
   /** Called after a replay put deliveries back in the queue (wakes the delivery lanes at once). */
   onReplayed?: () => void;
+  /** The configuration in force and how to reload it (absent in narrow tests: config routes answer 503). */
+  configRuntime?: ConfigRuntime;
 }
 
 /** A 4xx answer with the documented error body. */
