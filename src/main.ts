@@ -1,31 +1,26 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { adminExposureProblem } from "./admin/admin-auth.js";
 import { type AdminEnv, readAdminEnv } from "./admin/admin-env.js";
+import { createDestinationTools } from "./admin/customerio-destination-tools.js";
 import { type RunningAdmin, startAdminServer } from "./admin/start-admin-server.js";
-import { type CustomerioDestinationConfig, emptyConfig, type SluiceConfig } from "./contracts/config.js";
+import type { ConfigRuntime } from "./config/config-runtime.js";
+import { DestinationLanes } from "./config/destination-lanes.js";
+import { fileConfig, type LiveConfig, openDatabaseConfig } from "./config/live-config.js";
+import type { SluiceConfig } from "./contracts/config.js";
 import { parseConfigText } from "./contracts/config-file.js";
 import { retentionOf } from "./contracts/retention.js";
 import { withoutCredentials } from "./contracts/secret.js";
-import { CustomerioSink } from "./delivery/customerio-sink.js";
 import { startRetentionJob } from "./delivery/retention-job.js";
-import { DEFAULT_BACKOFF } from "./delivery/retry.js";
-import { DestinationWorker, type WorkerOptions } from "./delivery/worker.js";
-import {
-  type CredentialsCheck,
-  readRegionCheck,
-  regionCheckRequest,
-} from "./destinations/customerio/credentials-check.js";
+import type { DestinationWorker, WorkerOptions } from "./delivery/worker.js";
 import { trackBaseUrl } from "./destinations/customerio/request-builder.js";
-import { HttpService } from "./destinations/customerio/service.js";
 import { destinationConfigIssues } from "./destinations/validate-destinations.js";
 import { createIngestApp } from "./ingest/ingest-app.js";
 import { AUDIT_ACTIONS, audit, fileFingerprint, SYSTEM_ACTOR } from "./observability/audit.js";
 import { BacklogProgress } from "./observability/backlog-progress.js";
 import { LOG } from "./observability/log-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
-import { createMetrics, type SluiceMetrics } from "./observability/metrics.js";
+import { createMetrics } from "./observability/metrics.js";
 import { readKeyring } from "./store/keyring.js";
 import { openStore, readDatabaseEnv, type StoreEnv } from "./store/open-store.js";
 import type { Store } from "./store/port.js";
@@ -114,13 +109,16 @@ export function loadConfigFile(
 
 export interface StartOptions {
   env: SluiceEnv;
-  /** Overrides `env.configPath` (tests pass a parsed config). */
+  /** Overrides `env.configPath` (tests pass a parsed config): file mode, this configuration stays. */
   config?: SluiceConfig;
   rawEnv: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
   clock?: () => number;
   worker?: Partial<WorkerOptions>;
-  /** Check each destination's credentials at start (`GET /api/v1/accounts/region`). Default true. */
+  /**
+   * Check each destination's credentials (`GET /api/v1/accounts/region`) at start, and new or changed
+   * ones when a configuration version is applied. Default true.
+   */
   checkCredentials?: boolean;
 }
 
@@ -133,12 +131,22 @@ export interface RunningSluice {
   adminPort: number;
   store: Store;
   logger: Logger;
+  /** The configuration in force; `reload()` applies the latest published version (database mode). */
+  config: ConfigRuntime;
   /** Stop intake, finish in-flight deliveries, close the database. */
   stop(): Promise<void>;
 }
 
-export const HOW_TO_CONFIGURE = `No configuration given: Sluice accepts no events yet.
-Write a sluice.yaml like this and start with SLUICE_CONFIG=sluice.yaml npm start:
+/**
+ * The guide logged when nothing is configured: the web UI at `adminUrl`, or a configuration file.
+ *
+ * @example
+ * logger.warn({ event: LOG.noConfig }, howToConfigure("http://127.0.0.1:8081"));
+ */
+export function howToConfigure(adminUrl: string): string {
+  return `No configuration published yet: Sluice accepts no events.
+Configure sources and destinations in the web UI at ${adminUrl}/ and publish: Sluice applies it at once.
+Or write a sluice.yaml like this and start with SLUICE_CONFIG=sluice.yaml npm start:
 
 sources:
   - name: website
@@ -156,6 +164,7 @@ destinations:
       properties: [plan]
 
 Try it without a Customer.io workspace: run "npm run sluice -- sandbox" and set settings.trackUrl to the URL it prints.`;
+}
 
 /**
  * Start Sluice: open the store, start one delivery lane per destination and the ingest API.
@@ -172,8 +181,8 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   if (adminProblem) throw new StartupError(adminProblem);
   const logger = options.logger ?? createLogger({ level: env.logLevel });
   const clock = options.clock ?? Date.now;
-  const config =
-    options.config ?? (env.configPath ? loadConfigFile(env.configPath, options.rawEnv) : emptyConfig());
+  // File mode (SLUICE_CONFIG, or a test's config): that configuration stays. Else database mode.
+  const config = options.config ?? (env.configPath ? loadConfigFile(env.configPath, options.rawEnv) : null);
   if (options.config) {
     const issues = destinationConfigIssues(options.config);
     if (issues.length > 0) {
@@ -182,8 +191,7 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
       );
     }
   }
-  if (!options.config && !env.configPath) logger.warn({ event: LOG.noConfig }, HOW_TO_CONFIGURE);
-  else {
+  if (config) {
     logger.info(
       {
         event: LOG.configLoaded,
@@ -217,74 +225,107 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     await store.close();
     throw error;
   });
+  // Database mode: the latest published version is live, and publishes are applied as they come.
+  let live: LiveConfig;
+  try {
+    live = config
+      ? fileConfig(config, env.configPath)
+      : await openDatabaseConfig({ store, env: options.rawEnv, logger });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const liveConfig = () => live.current().config;
 
   const metrics = createMetrics(() => store.queueStats(clock()));
-  const workers: DestinationWorker[] = [];
   if (env.deliveryPaused) {
     logger.warn({ event: LOG.deliveryPaused }, "SLUICE_DELIVERY=paused: events are stored but not delivered");
-  } else {
-    for (const destination of config.destinations) {
-      const lane = { ...opened.workerOptions, ...options.worker };
-      workers.push(await startWorker(destination, { store, logger, clock, metrics }, lane));
-    }
   }
-  // Events another node ingested (PostgreSQL) wake this node's lane at once, not at its next poll.
-  if (workers.length > 0) {
-    opened.onWork((destination) => {
-      for (const worker of workers) if (worker.destination === destination) worker.notify();
-    });
-  }
-  const destinationNames = config.destinations.map((destination) => destination.name);
-  const progressByDestination = new Map<string, BacklogProgress>();
-  const credentialChecks = new Map<string, CredentialsCheck & { checkedAtMs: number }>();
-  const checkService = new HttpService({ timeoutMs: 5000 });
-  const checking =
-    options.checkCredentials === false
-      ? Promise.resolve()
-      : checkCredentials(config.destinations, { logger, clock, service: checkService }, credentialChecks);
-  const app = createIngestApp({
-    sources: config.sources,
-    destinations: () => destinationNames,
+  const lanes = new DestinationLanes({
     store,
     logger,
     clock,
-    onEnqueued: () => {
-      for (const worker of workers) worker.notify();
-    },
     metrics,
-    credentialsCheck: (name) => credentialChecks.get(name) ?? null,
+    workerOptions: { ...opened.workerOptions, ...options.worker },
+    deliveryPaused: env.deliveryPaused,
+    checkCredentials: options.checkCredentials !== false,
+  });
+  try {
+    await lanes.apply(liveConfig().destinations);
+  } catch (error) {
+    await lanes.stop();
+    await store.close();
+    throw error;
+  }
+  live.start(async (next) => {
+    await lanes.apply(next.destinations);
+  });
+  // Events another node ingested (PostgreSQL) wake this node's lane at once, not at its next poll.
+  opened.onWork((destination) => lanes.notify(destination));
+  const progressByWorker = new WeakMap<DestinationWorker, BacklogProgress>();
+  let namesOf: SluiceConfig | null = null;
+  let names: readonly string[] = [];
+  /** Every event gets a delivery per destination of the configuration in force when it arrives. */
+  const destinationNames = () => {
+    const current = liveConfig();
+    if (current !== namesOf) {
+      names = current.destinations.map((destination) => destination.name);
+      namesOf = current;
+    }
+    return names;
+  };
+  const tools = createDestinationTools({ logger, clock });
+  const app = createIngestApp({
+    sources: () => liveConfig().sources,
+    destinations: destinationNames,
+    store,
+    logger,
+    clock,
+    onEnqueued: () => lanes.notifyAll(),
+    metrics,
+    credentialsCheck: (name) => lanes.credentialsCheck(name),
   });
   const progressTimer = setInterval(() => {
-    reportBacklogProgress(workers, { store, logger, clock }, progressByDestination).catch(() => undefined);
+    reportBacklogProgress(lanes.workers(), { store, logger, clock }, progressByWorker).catch(() => undefined);
   }, PROGRESS_EVERY_MS);
   progressTimer.unref();
   const pruneTimer = setInterval(() => {
     store.pruneDedupe(clock() - 24 * 3_600_000).catch(() => undefined);
   }, 10 * 60_000);
   pruneTimer.unref();
-  const retentionJob = startRetentionJob({ store, retention: retentionOf(config), logger, clock });
+  // Read at each run: retention follows the configuration in force.
+  const retentionJob = startRetentionJob({
+    store,
+    get retention() {
+      return retentionOf(liveConfig());
+    },
+    logger,
+    clock,
+  });
 
   let admin: RunningAdmin;
   try {
     admin = await startAdminServer(
       {
         store,
-        destinations: () => config.destinations,
+        destinations: () => liveConfig().destinations,
         logger,
         clock,
-        credentialsCheck: (name) => credentialChecks.get(name) ?? null,
-        onReplayed: () => {
-          for (const worker of workers) worker.notify();
-        },
+        credentialsCheck: (name) => lanes.credentialsCheck(name),
+        onReplayed: () => lanes.notifyAll(),
+        configRuntime: live,
+        destinationTools: tools,
+        // The environment the live configuration resolves `${VAR}` from: drafts validate the same way.
+        configEnv: options.rawEnv,
       },
       env,
     );
   } catch (error) {
     clearInterval(pruneTimer);
     clearInterval(progressTimer);
-    await checkService.destroy().catch(() => undefined);
-    await checking;
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await live.stop();
+    await tools.close();
+    await lanes.stop();
     await retentionJob.stop();
     await store.close();
     const code = (error as NodeJS.ErrnoException).code ?? "error";
@@ -297,6 +338,9 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
   const port = typeof address === "object" && address ? address.port : env.port;
   const url = `http://${env.host === "0.0.0.0" ? "127.0.0.1" : env.host}:${port}`;
   logger.info({ event: LOG.started, port, host: env.host }, `Sluice is listening on ${url}`);
+  if (live.mode === "database" && live.current().version === null) {
+    logger.warn({ event: LOG.noConfig }, howToConfigure(admin.url));
+  }
 
   let stopping: Promise<void> | null = null;
   return {
@@ -306,17 +350,19 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
     adminPort: admin.port,
     store,
     logger,
+    config: live,
     stop: () => {
       stopping ??= (async () => {
         logger.info({ event: LOG.stopping }, "stopping: intake closed, finishing in-flight deliveries");
         clearInterval(pruneTimer);
         clearInterval(progressTimer);
+        // No new version is applied from here on (one being applied finishes first).
+        await live.stop();
         await app.close();
         await admin.close();
-        // A check still waiting for an answer is not worth waiting for.
-        await checkService.destroy().catch(() => undefined);
-        await checking;
-        await Promise.all(workers.map((worker) => worker.stop()));
+        await tools.close();
+        // Lanes finish their requests in flight; a credential check still waiting is abandoned.
+        await lanes.stop();
         await retentionJob.stop();
         await store.close();
         logger.info({ event: LOG.stopped }, "stopped cleanly");
@@ -333,15 +379,16 @@ const PROGRESS_EVERY_MS = 5000;
 async function reportBacklogProgress(
   workers: readonly DestinationWorker[],
   deps: { store: Store; logger: Logger; clock: () => number },
-  progress: Map<string, BacklogProgress>,
+  progress: WeakMap<DestinationWorker, BacklogProgress>,
 ): Promise<void> {
   const now = deps.clock();
   const stats = new Map((await deps.store.queueStats(now)).map((entry) => [entry.destination, entry]));
+  // Per worker, not per name: a restarted lane counts from zero again.
   for (const worker of workers) {
-    let tracker = progress.get(worker.destination);
+    let tracker = progress.get(worker);
     if (!tracker) {
       tracker = new BacklogProgress(worker.settledCount, now);
-      progress.set(worker.destination, tracker);
+      progress.set(worker, tracker);
     }
     const waiting = stats.get(worker.destination)?.waiting ?? 0;
     const report = tracker.update({ settled: worker.settledCount, waiting }, now);
@@ -358,93 +405,4 @@ async function reportBacklogProgress(
       );
     }
   }
-}
-
-/**
- * Check every destination's credentials once at start (`GET /api/v1/accounts/region`), in the
- * background: a wrong key or region is reported in the log and on `/health/destinations` before the
- * first event needs it. Delivery does not wait for it (the lane pauses by itself on a 401).
- */
-async function checkCredentials(
-  destinations: readonly CustomerioDestinationConfig[],
-  deps: { logger: Logger; clock: () => number; service: HttpService },
-  results: Map<string, CredentialsCheck & { checkedAtMs: number }>,
-): Promise<void> {
-  const { service } = deps;
-  try {
-    await Promise.all(
-      destinations.map(async (destination) => {
-        const response = await service.send(regionCheckRequest(destination.settings, { revealKey: true }));
-        const check = readRegionCheck(response, destination.settings);
-        results.set(destination.name, { ...check, checkedAtMs: deps.clock() });
-        const level = check.result === "ok" ? "info" : check.result === "unreachable" ? "warn" : "error";
-        deps.logger[level](
-          { event: LOG.credentialsChecked, destination: destination.name, result: check.result },
-          check.message,
-        );
-      }),
-    );
-  } finally {
-    await service.close().catch(() => undefined); // already destroyed by stop()
-  }
-}
-
-/** Keyed hash of a destination's credentials: tells "credentials changed" without storing them. */
-function credentialsFingerprint(destination: CustomerioDestinationConfig): string {
-  return createHash("sha256")
-    .update(`sluice-credentials-v1\0${destination.settings.siteId}\0${destination.settings.apiKey.reveal()}`)
-    .digest("hex")
-    .slice(0, 32);
-}
-
-async function startWorker(
-  destination: CustomerioDestinationConfig,
-  shared: { store: Store; logger: Logger; clock: () => number; metrics: SluiceMetrics },
-  workerOptions: Partial<WorkerOptions>,
-): Promise<DestinationWorker> {
-  const { store, logger, clock } = shared;
-  const fingerprint = credentialsFingerprint(destination);
-  const state = await store.getDestinationState(destination.name);
-  let paused = false;
-  if (state?.status === "unauthorized") {
-    if (state.credentialsFingerprint === fingerprint) {
-      paused = true;
-      logger.error(
-        { event: LOG.destinationUnauthorized, destination: destination.name, reason: state.reason },
-        "destination is paused: Customer.io refused these credentials; events wait until siteId/apiKey change",
-      );
-    } else {
-      await store.setDestinationState({ ...state, status: "active", reason: null, updatedAtMs: clock() });
-      logger.info(
-        { event: LOG.destinationResumed, destination: destination.name },
-        "credentials changed: delivery resumes",
-      );
-    }
-  }
-  const worker = new DestinationWorker(
-    {
-      store,
-      sink: new CustomerioSink(destination),
-      service: new HttpService(),
-      logger,
-      clock,
-      random: Math.random,
-      metrics: shared.metrics,
-      onUnauthorized: (reason) =>
-        store.setDestinationState({
-          name: destination.name,
-          status: "unauthorized",
-          reason,
-          credentialsFingerprint: fingerprint,
-          updatedAtMs: clock(),
-        }),
-    },
-    {
-      requestsPerSecond: destination.delivery.requestsPerSecond,
-      backoff: { ...DEFAULT_BACKOFF, maxRetryAgeMs: destination.delivery.retryForHours * 3_600_000 },
-      ...workerOptions,
-    },
-  );
-  worker.start(paused);
-  return worker;
 }

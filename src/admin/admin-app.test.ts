@@ -56,6 +56,7 @@ const D1 = {
   sourceName: "web",
   messageId: "m-1",
   eventType: "track",
+  eventName: null,
   state: "failed",
   stage: "delivery",
   reason: "Customer.io rejected it: invalid (email is not valid)",
@@ -73,6 +74,7 @@ const D3 = {
   sourceName: "web",
   messageId: "m-2",
   eventType: "identify",
+  eventName: null,
   state: "failed",
   stage: "delivery",
   reason: "rejected (400): malformed request",
@@ -676,10 +678,10 @@ describe("the audit trail of admin actions", () => {
     await call("getHealth", { token: "wrong-token-0123456789" });
     const entries = await fx.store.listAudit({});
     expect(entries.map((entry) => [entry.actor, entry.action, entry.outcome, entry.target ?? null])).toEqual([
-      ["admin-api:admin", "payload.view", "ok", "delivery:1"],
-      ["admin-api:admin", "dlq.replay", "ok", null],
-      ["admin-api:viewer", "admin.denied", "denied", "/admin/api/dead-letters/:deliveryId"],
-      ["admin-api:anonymous", "admin.denied", "denied", "/admin/api/health"],
+      ["token:admin", "payload.view", "ok", "delivery:1"],
+      ["token:admin", "dlq.replay", "ok", null],
+      ["token:viewer", "admin.denied", "denied", "/admin/api/dead-letters/:deliveryId"],
+      ["anonymous", "admin.denied", "denied", "/admin/api/health"],
     ]);
     expect(entries[1]?.detail).toMatchObject({ deliveryIds: [1], replayed: 1 });
     const text = JSON.stringify(entries);

@@ -183,7 +183,8 @@ describe("the admin API's 401/403 matrix", () => {
         expect(response.json()).toEqual({
           error: {
             code: "ER_ADMIN_UNAUTHORIZED",
-            message: "send Authorization: Bearer <token> with SLUICE_ADMIN_TOKEN or SLUICE_VIEWER_TOKEN",
+            message:
+              "sign in (POST /admin/api/session), or send Authorization: Bearer <token> with SLUICE_ADMIN_TOKEN or SLUICE_VIEWER_TOKEN",
           },
         });
         expect(response.headers["www-authenticate"]).toBe('Bearer realm="sluice-admin"');

@@ -17,8 +17,10 @@ import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import { maskPayload } from "../privacy/mask-payload.js";
 import type { DeliveryLogEntry, DeliveryLogFilter, ReplayFilter, Store } from "../store/port.js";
+import type { AdminHttpContext } from "./admin-auth.js";
 import { createAuthHandlers } from "./auth-handlers.js";
 import { createConfigHandlers } from "./config-handlers.js";
+import type { DestinationTools } from "./destination-tools.js";
 import { maskPreview } from "./mask-preview.js";
 import { createObserveHandlers } from "./observe-handlers.js";
 
@@ -35,6 +37,13 @@ export interface AdminDeps {
   onReplayed?: () => void;
   /** The configuration in force and how to reload it (absent in narrow tests: config routes answer 503). */
   configRuntime?: ConfigRuntime;
+  /** Check credentials and send tests over the network (absent: those two routes answer 503). */
+  destinationTools?: DestinationTools;
+  /**
+   * The environment `${VAR}` references in configuration documents resolve from (validation,
+   * import, test send). Default `process.env`, as the running configuration uses.
+   */
+  configEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A 4xx answer with the documented error body. */
@@ -58,6 +67,13 @@ export interface HandlerInput<R> {
   query: Part<R, "query">;
   body: Part<R, "body">;
   role: AdminRole;
+  /**
+   * Who, for audit entries: `user:<name>`, `token:admin`, `token:viewer`, `loopback`; `anonymous` on
+   * a public route called without signing in (whose `role` is then `viewer`, the least).
+   */
+  actor: string;
+  /** The HTTP side of the request, for the sign-in routes; absent when a handler is called directly. */
+  http?: AdminHttpContext;
 }
 
 /** One handler per route of `ADMIN_ROUTES`; each returns exactly its route's response schema. */
@@ -73,7 +89,8 @@ const REPLAY_CHUNK = 1000;
  *
  * @example
  * const handlers = createAdminHandlers(deps, () => openApiDocument);
- * await handlers.listDeadLetters({ params: undefined, query: { limit: 10 }, body: undefined, role: "viewer" });
+ * await handlers.listDeadLetters({ params: undefined, query: { limit: 10 }, body: undefined, role: "viewer",
+ *   actor: "token:viewer" });
  */
 export function createAdminHandlers(deps: AdminDeps, openApi: () => Record<string, unknown>): AdminHandlers {
   return {
@@ -124,7 +141,11 @@ function createCoreHandlers(
     },
 
     async listDeliveries({ query }) {
-      const page = await readPage(store, logFilter(query, query.state));
+      const filter = {
+        ...logFilter(query, query.state),
+        ...definedOnly({ sourceName: query.source, eventName: query.eventName }),
+      };
+      const page = await readPage(store, filter);
       return { deliveries: page.entries, nextBefore: page.nextBefore };
     },
 
@@ -145,7 +166,7 @@ function createCoreHandlers(
       return { deadLetters: page.entries, nextBefore: page.nextBefore };
     },
 
-    async getDeadLetter({ params, query, role }) {
+    async getDeadLetter({ params, query, role, actor }) {
       const reveal = query.reveal === true;
       if (reveal && role !== "admin") {
         throw new AdminHttpError(403, {
@@ -188,7 +209,7 @@ function createCoreHandlers(
         else if (reveal) {
           // Recorded before anything is shown: no audit entry, no values.
           await audit(store, {
-            actor: `admin-api:${role}`,
+            actor,
             action: AUDIT_ACTIONS.payloadView,
             target: `delivery:${deliveryId}`,
             outcome: "ok",
@@ -204,7 +225,7 @@ function createCoreHandlers(
       return { delivery: pick(entry), attempts, revealed: payload.state === "revealed", payload };
     },
 
-    async replayDeadLetters({ body, role }) {
+    async replayDeadLetters({ body, role, actor }) {
       const filter: ReplayFilter = definedOnly({
         deliveryIds: body.deliveryIds,
         destination: body.destination,
@@ -234,7 +255,7 @@ function createCoreHandlers(
       );
       if (!dryRun) {
         await audit(store, {
-          actor: `admin-api:${role}`,
+          actor,
           action: AUDIT_ACTIONS.dlqReplay,
           outcome: "ok",
           detail: {
@@ -264,7 +285,8 @@ function createCoreHandlers(
         messageId: body.event.messageId ?? "preview-message-id",
         receivedAt: new Date(deps.clock()).toISOString(),
       } as StoredEvent;
-      const maskValues = role !== "admin";
+      // Admins and editors see the values (editors map fields with them); a viewer never does.
+      const maskValues = role === "viewer";
       return { ...maskPreview(previewEvent(event, destination), { maskValues }), valuesMasked: maskValues };
     },
 
@@ -322,6 +344,7 @@ function pick(entry: DeliveryLogEntry): DeliveryLogEntry {
     sourceName: entry.sourceName,
     messageId: entry.messageId,
     eventType: entry.eventType,
+    eventName: entry.eventName,
     state: entry.state,
     stage: entry.stage,
     reason: entry.reason,

@@ -84,7 +84,8 @@ describe("startSluice and the admin API", () => {
       body: {
         error: {
           code: "ER_ADMIN_UNAUTHORIZED",
-          message: "send Authorization: Bearer <token> with SLUICE_ADMIN_TOKEN or SLUICE_VIEWER_TOKEN",
+          message:
+            "sign in (POST /admin/api/session), or send Authorization: Bearer <token> with SLUICE_ADMIN_TOKEN or SLUICE_VIEWER_TOKEN",
         },
       },
     });

@@ -15,12 +15,16 @@ const COMPONENT_PREFIX = "#/components/schemas/";
 /** Why each error status is answered, for the document's shared responses. */
 const ERROR_RESPONSES: Readonly<Record<number, string>> = {
   400: "Invalid query, path parameter or body (`ER_ADMIN_INVALID_REQUEST`, `ER_INVALID_JSON`, ...); `path` names the field.",
-  401: "No bearer token, or a wrong one (`ER_ADMIN_UNAUTHORIZED`).",
-  403: "The token's role may not do this (`ER_ADMIN_FORBIDDEN`).",
+  401: "Not signed in and no bearer token, a wrong token, or a session that is over (`ER_ADMIN_UNAUTHORIZED`); a failed sign-in (`ER_ADMIN_LOGIN_FAILED`).",
+  403: "The caller's role may not do this (`ER_ADMIN_FORBIDDEN`), or a change made with the session cookie lacked `x-csrf-token` or came from another origin (`ER_ADMIN_CSRF`).",
   404: "No such delivery, dead letter, event or destination (`ER_ADMIN_NOT_FOUND`).",
   413: "The body is too large (`ER_REQUEST_TOO_LARGE`).",
+  409: "The change conflicts with what exists (`ER_ADMIN_SETUP_DONE`, `ER_ADMIN_USER_EXISTS`, `ER_ADMIN_LAST_ADMIN`, `ER_CONFIG_FROM_FILE`, `ER_CONFIG_NO_DRAFT`, `ER_CONFIG_CONFLICT`, `ER_CONFIG_NAME_TAKEN`).",
   415: "The body is not JSON (`ER_UNSUPPORTED_MEDIA_TYPE`).",
+  422: "The configuration failed validation (`ER_CONFIG_INVALID`); `issues` lists every problem by path.",
+  429: "Too many failed sign-ins (`ER_ADMIN_LOGIN_RATE_LIMITED`); `Retry-After` says how many seconds to wait.",
   500: "An unexpected error (`ER_INTERNAL`); the log has details, without payload values.",
+  503: "This Sluice offers no configuration management, or no credential check and test send (`ER_CONFIG_UNAVAILABLE`).",
 };
 
 /**
@@ -54,9 +58,11 @@ export function buildOpenApiDocument(): {
     const operation: Json = {
       operationId,
       summary: route.summary,
-      description: `${route.description}\n\nRoles: ${route.roles.join(", ")}.`,
+      description: `${route.description}\n\n${route.public === true ? "Public: no sign-in needed." : `Roles: ${route.roles.join(", ")}.`}`,
       "x-sluice-roles": route.roles,
     };
+    // Public routes (sign-in, the session's state, sign-out) need no credentials.
+    if (route.public === true) operation["security"] = [];
     const parameters = [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")];
     if (parameters.length > 0) operation["parameters"] = parameters;
     if (route.body) {
@@ -86,13 +92,16 @@ export function buildOpenApiDocument(): {
       title: "Sluice admin API",
       version: ADMIN_API_VERSION,
       description:
-        "Dead letters, replay, delivery log, event trace, health and preview. Send `Authorization: Bearer <token>` (SLUICE_ADMIN_TOKEN: role admin; SLUICE_VIEWER_TOKEN: role viewer, never sees payload values).",
+        "Dead letters, replay, delivery log, event trace, health, preview, sign-in and users. Sign in with `POST /admin/api/session` (a `sluice_session` cookie; send the answer's `csrfToken` as `x-csrf-token` with every change), or send `Authorization: Bearer <token>` (SLUICE_ADMIN_TOKEN: role admin; SLUICE_VIEWER_TOKEN: role viewer, never sees payload values).",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
-    security: [{ bearerToken: [] }],
+    security: [{ bearerToken: [] }, { sessionCookie: [] }],
     paths,
     components: {
-      securitySchemes: { bearerToken: { type: "http", scheme: "bearer" } },
+      securitySchemes: {
+        bearerToken: { type: "http", scheme: "bearer" },
+        sessionCookie: { type: "apiKey", in: "cookie", name: "sluice_session" },
+      },
       schemas,
       responses: Object.fromEntries(
         Object.entries(ERROR_RESPONSES).map(([status, description]) => [

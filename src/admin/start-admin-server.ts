@@ -3,6 +3,7 @@ import { LOG } from "../observability/log-events.js";
 import { type AdminDeps, createAdminApp } from "./admin-app.js";
 import { isLoopbackHost } from "./admin-auth.js";
 import type { AdminEnv } from "./admin-env.js";
+import { registerUiStatic } from "./ui-static.js";
 
 export interface RunningAdmin {
   /** `http://host:port`; the API is under `${url}/admin/api`. */
@@ -31,6 +32,7 @@ export async function startAdminServer(deps: AdminDeps, env: AdminEnv): Promise<
       allowLoopbackWithoutToken: noToken && isLoopbackHost(env.adminHost),
     },
   });
+  registerUiStatic(app);
   try {
     await app.listen({ port: env.adminPort, host: env.adminHost });
   } catch (error) {

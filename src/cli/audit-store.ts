@@ -7,7 +7,8 @@ import type {
   ForgetOptions,
   ForgetResult,
 } from "../store/port.js";
-import { openPostgresStore, type PostgresStore } from "../store/postgres/postgres-store.js";
+import { openPostgresStore } from "../store/postgres/postgres-store.js";
+import { readAuditChainThroughPort } from "../store/read-audit-chain.js";
 import { appendAuditBeside, readAuditChain, readAuditLog } from "../store/sqlite/sqlite-audit.js";
 import { forgetPersonBeside } from "../store/sqlite/sqlite-retention.js";
 import { StoreError } from "../store/store-error.js";
@@ -83,36 +84,10 @@ export async function openCliAuditStore(io: CliIo): Promise<CliAuditStore> {
     location: `PostgreSQL schema ${database.databaseSchema}`,
     appendAudit: (entry) => store.appendAudit(entry),
     listAudit: (filter) => store.listAudit(filter),
-    readChain: () => readPostgresChain(store),
+    readChain: () => readAuditChainThroughPort(store),
     forgetPerson: (orderingKey, options) => store.forgetPerson(orderingKey, options),
     close: () => store.close(),
   };
-}
-
-/** Entries per page when reading a whole chain. */
-const PAGE = 1000;
-
-/**
- * The whole chain through the port: the state first, then every entry up to its head (entries other
- * nodes append meanwhile are left for the next run). A retention purge that moved the anchor while the
- * pages were read makes it read again.
- */
-async function readPostgresChain(
-  store: Pick<PostgresStore, "auditState" | "listAudit">,
-): Promise<{ state: AuditChainState; records: AuditRecord[] }> {
-  for (let attempt = 1; ; attempt++) {
-    const state = await store.auditState();
-    const records: AuditRecord[] = [];
-    for (let fromSeq = 0; ; ) {
-      const page = await store.listAudit({ fromSeq, limit: PAGE });
-      for (const record of page) if (record.seq <= state.head.seq) records.push(record);
-      const last = page.at(-1);
-      if (page.length < PAGE || last === undefined || last.seq >= state.head.seq) break;
-      fromSeq = last.seq + 1;
-    }
-    const after = await store.auditState();
-    if (after.anchor.seq === state.anchor.seq || attempt >= 3) return { state, records };
-  }
 }
 
 /**

@@ -55,6 +55,7 @@ describe("sluice dlq list", () => {
         sourceName: "web",
         messageId: "m-2",
         eventType: "identify",
+        eventName: null,
         state: "failed",
         stage: "delivery",
         reason: "rejected (400): malformed request",

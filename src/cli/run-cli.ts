@@ -10,6 +10,7 @@ import { rotateKeyCommand } from "./rotate-key.js";
 import { sandboxCommand } from "./sandbox.js";
 import { startCommand } from "./start.js";
 import { traceCommand } from "./trace.js";
+import { usersCommand } from "./users.js";
 import { validateConfigCommand } from "./validate-config.js";
 
 const COMMANDS: readonly Command[] = [
@@ -25,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   forgetCommand,
   keygenCommand,
   rotateKeyCommand,
+  usersCommand,
 ];
 
 function help(): string {

@@ -1,4 +1,4 @@
-import { HOW_TO_CONFIGURE, readEnv, StartupError, startSluice } from "../main.js";
+import { howToConfigure, readEnv, StartupError, startSluice } from "../main.js";
 import { StoreError } from "../store/store-error.js";
 import type { Command } from "./command.js";
 
@@ -35,8 +35,6 @@ Environment:
         return 2;
       }
     }
-    // The log line carries the same guide as JSON; say it plainly to the person at the terminal too.
-    if (!env["SLUICE_CONFIG"]) io.stderr(`\n${HOW_TO_CONFIGURE}\n\n`);
     let sluice: Awaited<ReturnType<typeof startSluice>>;
     try {
       sluice = await startSluice({ env: readEnv(env, io.cwd), rawEnv: env });
@@ -46,6 +44,10 @@ Environment:
         return 1;
       }
       throw error;
+    }
+    // The log line carries the same guide as JSON; say it plainly to the person at the terminal too.
+    if (sluice.config.mode === "database" && sluice.config.current().version === null) {
+      io.stderr(`\n${howToConfigure(sluice.adminUrl)}\n\n`);
     }
     return new Promise<number>((resolve) => {
       const shutdown = (signal: string) => {

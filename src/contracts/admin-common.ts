@@ -33,6 +33,11 @@ export interface AdminRouteSpec {
   description: string;
   /** Roles allowed to call it; anyone else gets 403 (401 without a valid token). */
   roles: readonly AdminRole[];
+  /**
+   * Callable without signing in (sign-in itself, the session's state, sign-out): the role check is
+   * skipped and an unauthenticated caller reaches the handler as `anonymous`. Default: not public.
+   */
+  public?: true;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -40,3 +45,52 @@ export interface AdminRouteSpec {
   /** Error statuses this route can answer besides 401, 403 and 500. */
   errors: readonly number[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Request parts every area uses: query strings and path parameters arrive as text.
+
+/** Delivery and dead-letter list page sizes. */
+export const ADMIN_PAGE = { defaultLimit: 50, maxLimit: 1000 } as const;
+
+/** What a time filter accepts, as an error message and as a description. */
+export const TIME_MESSAGE =
+  "must be an ISO-8601 date or date-time such as 2026-11-28T12:00:00Z (zone-less = UTC), or epoch milliseconds";
+export const TIME_FORMATS = "An ISO-8601 date or date-time (zone-less = UTC), or epoch milliseconds.";
+
+/**
+ * An instant as epoch ms: an ISO date (UTC midnight), date-time (zone-less = UTC) or epoch ms text.
+ *
+ * @example
+ * toEpochMs("2026-11-28T12:00:00") // Date.parse("2026-11-28T12:00:00Z")
+ */
+export function toEpochMs(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return Date.parse(`${text}T00:00:00Z`);
+  return Date.parse(/(Z|[+-]\d{2}:\d{2})$/i.test(text) ? text : `${text}Z`);
+}
+
+/** A time filter in a query string: ISO-8601 date, date-time or epoch ms, as epoch ms. */
+export const TimeTextSchema = z
+  .union([z.string().regex(/^\d{1,15}$/), z.iso.datetime({ offset: true, local: true }), z.iso.date()], {
+    error: TIME_MESSAGE,
+  })
+  .transform(toEpochMs);
+
+/** A positive integer id in a path or query string. */
+export const positiveIdText = (what: string) =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, { error: `must be a positive integer (${what})` })
+    .transform(Number);
+
+/** A page size in a query string, 1 to `ADMIN_PAGE.maxLimit`. */
+export const LimitTextSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,3}$/, { error: `must be an integer from 1 to ${ADMIN_PAGE.maxLimit}` })
+  .transform(Number)
+  .pipe(
+    z.number().max(ADMIN_PAGE.maxLimit, { error: `must be an integer from 1 to ${ADMIN_PAGE.maxLimit}` }),
+  );
+
+/** A configured name or an id in a query string. */
+export const NameTextSchema = z.string().min(1).max(200);

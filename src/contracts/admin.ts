@@ -2,11 +2,19 @@ import { z } from "zod";
 import { AUTH_ROUTES } from "./admin-auth-routes.js";
 import {
   ADMIN_API_PREFIX,
+  ADMIN_PAGE,
   type AdminRouteSpec,
   ALL_ROLES,
   adminRequestSchemas,
   adminResponseSchemas,
   EDITORS,
+  LimitTextSchema,
+  NameTextSchema,
+  positiveIdText,
+  TIME_FORMATS,
+  TIME_MESSAGE,
+  TimeTextSchema,
+  toEpochMs,
 } from "./admin-common.js";
 import { CONFIG_ROUTES } from "./admin-config-routes.js";
 import { OBSERVE_ROUTES } from "./admin-observe-routes.js";
@@ -28,48 +36,8 @@ export * from "./admin-common.js";
 // ---------------------------------------------------------------------------------------------
 // Request parts: query strings and path parameters arrive as text.
 
-/** Delivery and dead-letter list page sizes. */
-export const ADMIN_PAGE = { defaultLimit: 50, maxLimit: 1000 } as const;
 /** At most this many ids in one replay request. */
 export const MAX_REPLAY_IDS = 1000;
-
-const TIME_MESSAGE =
-  "must be an ISO-8601 date or date-time such as 2026-11-28T12:00:00Z (zone-less = UTC), or epoch milliseconds";
-const TIME_FORMATS = "An ISO-8601 date or date-time (zone-less = UTC), or epoch milliseconds.";
-
-/**
- * An instant as epoch ms: an ISO date (UTC midnight), date-time (zone-less = UTC) or epoch ms text.
- *
- * @example
- * toEpochMs("2026-11-28T12:00:00") // Date.parse("2026-11-28T12:00:00Z")
- */
-export function toEpochMs(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return Date.parse(`${text}T00:00:00Z`);
-  return Date.parse(/(Z|[+-]\d{2}:\d{2})$/i.test(text) ? text : `${text}Z`);
-}
-
-const TimeTextSchema = z
-  .union([z.string().regex(/^\d{1,15}$/), z.iso.datetime({ offset: true, local: true }), z.iso.date()], {
-    error: TIME_MESSAGE,
-  })
-  .transform(toEpochMs);
-
-const positiveIdText = (what: string) =>
-  z
-    .string()
-    .regex(/^[1-9]\d{0,14}$/, { error: `must be a positive integer (${what})` })
-    .transform(Number);
-
-const LimitTextSchema = z
-  .string()
-  .regex(/^[1-9]\d{0,3}$/, { error: `must be an integer from 1 to ${ADMIN_PAGE.maxLimit}` })
-  .transform(Number)
-  .pipe(
-    z.number().max(ADMIN_PAGE.maxLimit, { error: `must be an integer from 1 to ${ADMIN_PAGE.maxLimit}` }),
-  );
-
-const NameTextSchema = z.string().min(1).max(200);
 
 export const DELIVERY_STATES = ["queued", "retrying", "delivered", "failed", "stopped"] as const;
 /** The store's delivery stages (`DeliveryStage` in store/port.ts; a test keeps the two equal). */
@@ -109,6 +77,12 @@ export const DeliveriesQuerySchema = z.strictObject({
   state: DeliveryStateSchema.optional().meta({ description: "Only deliveries in this state." }),
   messageId: NameTextSchema.optional().meta({
     description: "Only deliveries of events with this messageId.",
+  }),
+  source: NameTextSchema.optional().meta({
+    description: "Only events of this source (its configured name).",
+  }),
+  eventName: NameTextSchema.optional().meta({
+    description: "Only events with exactly this name (track event name, page or screen name).",
   }),
   ...pageQuery,
 });
@@ -197,6 +171,17 @@ export const ErrorResponseSchema = z
       code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       path: z.string().optional(),
+      issues: z
+        .array(
+          z.strictObject({
+            path: z.string(),
+            message: z.string(),
+            line: z.number().int().optional(),
+            column: z.number().int().optional(),
+          }),
+        )
+        .optional()
+        .meta({ description: "`ER_CONFIG_INVALID`: every problem of the configuration, by path." }),
     }),
   })
   .register(adminResponseSchemas, {
@@ -213,6 +198,10 @@ export const DeliveryLogEntrySchema = z
     sourceName: z.string(),
     messageId: z.string(),
     eventType: z.string(),
+    eventName: z.string().nullable().meta({
+      description:
+        "The track event name or page/screen name (first 200 characters); null without one, or when it looked like PHI.",
+    }),
     state: DeliveryStateSchema,
     stage: DeliveryStageSchema.nullable(),
     reason: z.string().nullable(),

@@ -30,7 +30,31 @@ export function parseConfigText(
       }),
     };
   }
-  const interpolated = interpolateEnv(document.toJS({ maxAliasCount: 100 }), env);
+  const result = validateConfigDocument(document.toJS({ maxAliasCount: 100 }), env, options);
+  if (result.ok) return result;
+  return {
+    ok: false,
+    issues: result.issues.map((issue) => {
+      const offset = issuePosition(document, splitPath(issue.path), issue.message.startsWith("unknown key"));
+      return offset === undefined ? issue : { ...issue, ...toPosition(lineCounter.linePos(offset)) };
+    }),
+  };
+}
+
+/**
+ * The checks of `parseConfigText` on an already-parsed document (a YAML file's content, or a
+ * configuration document of the admin API): resolve `${VAR}`, validate against the schema, then run
+ * `check`. Issues carry paths, not positions.
+ *
+ * @example
+ * validateConfigDocument({ sources: [{ name: "web", writeKey: "${WK}" }] }, { WK: "k" }).ok // true
+ */
+export function validateConfigDocument(
+  document: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { check?: (config: SluiceConfig) => ConfigIssue[] } = {},
+): ConfigParseResult {
+  const interpolated = interpolateEnv(document, env);
   const validated = validateConfig(interpolated.value);
   // A missing ${VAR} also fails validation at the same path ("must not be empty"): report the cause only.
   const envPaths = new Set(interpolated.issues.map((issue) => issue.path));
@@ -42,13 +66,7 @@ export function parseConfigText(
       : []),
   ];
   if (issues.length === 0 && validated.ok) return validated;
-  return {
-    ok: false,
-    issues: issues.map((issue) => {
-      const offset = issuePosition(document, splitPath(issue.path), issue.message.startsWith("unknown key"));
-      return offset === undefined ? issue : { ...issue, ...toPosition(lineCounter.linePos(offset)) };
-    }),
-  };
+  return { ok: false, issues };
 }
 
 type Ranged = { range?: [number, number, number] | null };

@@ -21,13 +21,35 @@ const SecretSchema = z
   .min(1, "must not be empty")
   .transform((value) => new Secret(value));
 
-export const SourceSchema = z.strictObject({
-  /** Shown in logs and the delivery log. */
-  name: NameSchema,
-  /** The Segment-style write key clients send (HTTP Basic user name, or `writeKey` in the body). */
-  writeKey: SecretSchema,
-  ...SourcePrivacyFields,
-});
+export const SourceSchema = z
+  .strictObject({
+    /** Shown in logs and the delivery log. */
+    name: NameSchema,
+    /** The Segment-style write key clients send (HTTP Basic user name, or `writeKey` in the body). */
+    writeKey: SecretSchema,
+    /**
+     * Optional: a second key for trying things out. Events sent with it are validated and kept as
+     * samples, never delivered. Must differ from every other key.
+     */
+    testWriteKey: SecretSchema.optional(),
+    /**
+     * Optional: the key this source had before its last rotation, still accepted until
+     * `previousWriteKeyExpiresAtMs` (the admin API sets both when it rotates a key). Give both or neither.
+     */
+    previousWriteKey: SecretSchema.optional(),
+    /** When `previousWriteKey` stops working (epoch ms). */
+    previousWriteKeyExpiresAtMs: z.int().min(0, "must be epoch milliseconds").optional(),
+    ...SourcePrivacyFields,
+  })
+  .superRefine((source, ctx) => {
+    if ((source.previousWriteKey === undefined) !== (source.previousWriteKeyExpiresAtMs === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [source.previousWriteKey === undefined ? "previousWriteKeyExpiresAtMs" : "previousWriteKey"],
+        message: "previousWriteKey and previousWriteKeyExpiresAtMs go together: give both or neither",
+      });
+    }
+  });
 
 export const CustomerioSettingsSchema = z.strictObject({
   /** Customer.io Site ID (Settings → API Credentials). */
@@ -138,9 +160,14 @@ export const ConfigSchema = z
     };
     seen(config.sources, "sources");
     seen(config.destinations, "destinations");
+    // A key that failed its own check (empty) is still a string here: refinements run on partly
+    // invalid input, before the transforms.
+    const keyText = (key: unknown): string | undefined => (key instanceof Secret ? key.reveal() : undefined);
     const keys = new Map<string, number>();
     config.sources.forEach((source, index) => {
-      const previous = keys.get(source.writeKey.reveal());
+      const key = keyText(source.writeKey);
+      if (key === undefined) return;
+      const previous = keys.get(key);
       if (previous !== undefined) {
         ctx.addIssue({
           code: "custom",
@@ -148,7 +175,26 @@ export const ConfigSchema = z
           message: `same write key as sources[${previous}]; each source needs its own`,
         });
       }
-      keys.set(source.writeKey.reveal(), index);
+      keys.set(key, index);
+    });
+    // Test and previous keys too: a key must name one source and one purpose, or ingest could not tell.
+    const firstUse = new Map<string, { path: string; field: string }>();
+    config.sources.forEach((source, index) => {
+      for (const field of ["writeKey", "testWriteKey", "previousWriteKey"] as const) {
+        const key = keyText(source[field]);
+        if (key === undefined) continue;
+        const first = firstUse.get(key);
+        if (first === undefined) {
+          firstUse.set(key, { path: formatPath(["sources", index, field]), field });
+        } else if (field !== "writeKey" || first.field !== "writeKey") {
+          // (Two write keys alike are reported above, with their own message.)
+          ctx.addIssue({
+            code: "custom",
+            path: ["sources", index, field],
+            message: `same key as ${first.path}; every write key, test key and previous key must be different`,
+          });
+        }
+      }
     });
   });
 

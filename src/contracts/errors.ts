@@ -20,6 +20,14 @@ export const ERROR_CODES = {
   ER_CONFIG_INVALID: "The configuration file failed validation; each error names its path in the file.",
   ER_CONFIG_UNREADABLE: "The configuration file could not be read or parsed as YAML/JSON.",
   ER_CONFIG_ENV_MISSING: "A `${VAR}` in the configuration names an environment variable that is not set.",
+  ER_CONFIG_FROM_FILE:
+    "Admin API: Sluice runs from a configuration file, so a draft cannot be published here; export it into the file.",
+  ER_CONFIG_NO_DRAFT: "Admin API: there is no draft to publish; edit the configuration first.",
+  ER_CONFIG_CONFLICT:
+    "Admin API: another configuration version was published after this draft was started (or meanwhile).",
+  ER_CONFIG_NAME_TAKEN: "Admin API: a source or destination with this name exists already in the draft.",
+  ER_CONFIG_UNAVAILABLE: "Admin API: this Sluice offers no configuration management (or no network tools).",
+  ER_CONFIRM_REQUIRED: "Admin API: sending to the real Customer.io workspace needs `confirm: true`.",
   ER_ADMIN_UNAUTHORIZED: "Admin API: no bearer token, or one that matches neither configured token.",
   ER_ADMIN_FORBIDDEN:
     "Admin API: the token's role may not do this (a viewer revealing payloads or replaying).",
@@ -27,6 +35,14 @@ export const ERROR_CODES = {
     "Admin API: a query parameter, path parameter or body field is invalid (see `path`).",
   ER_ADMIN_NOT_FOUND: "Admin API: no such delivery, dead letter, event or destination.",
   ER_ADMIN_FILTER_REQUIRED: "Admin API: a dead-letter replay named no filter and did not say `all: true`.",
+  ER_ADMIN_LOGIN_FAILED: "Admin API: sign-in with a wrong user name or password (the same answer for both).",
+  ER_ADMIN_LOGIN_RATE_LIMITED:
+    "Admin API: too many failed sign-ins for this name or from this address; retry after `Retry-After` seconds.",
+  ER_ADMIN_CSRF:
+    "Admin API: a change made with a session cookie lacked the right `x-csrf-token`, or came from another origin.",
+  ER_ADMIN_SETUP_DONE: "Admin API: the first account exists already; sign in, or add users as an admin.",
+  ER_ADMIN_USER_EXISTS: "Admin API: a user account with this name exists already.",
+  ER_ADMIN_LAST_ADMIN: "Admin API: this would leave no admin account (deleting or demoting the last admin).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -37,4 +53,6 @@ export interface ApiError {
   message: string;
   /** Where in the request the problem is (`timestamp`, `batch[3].userId`), when it is about one field. */
   path?: string;
+  /** Every problem of a configuration that failed validation (`ER_CONFIG_INVALID`), by path. */
+  issues?: readonly { path: string; message: string; line?: number; column?: number }[];
 }

@@ -34,9 +34,10 @@ export interface RetentionJob {
 
 /**
  * The retention purge job: once a minute after start, then hourly, it deletes what the `retention:`
- * settings no longer keep (`Store.purge`: delivery-log metadata, dead letters, audit entries; never a
- * waiting delivery), logs what it removed — with a progress line every 5 s while a large purge runs —
- * and records the purge in the audit log. It never throws: a failed run is logged and retried at the
+ * settings no longer keep (`Store.purge`: delivery-log metadata, dead letters, audit entries, and
+ * event samples and seen paths, which follow the delivery log's days; never a waiting delivery), logs
+ * what it removed — with a progress line every 5 s while a large purge runs — and records the purge
+ * in the audit log. It never throws: a failed run is logged and retried at the
  * next hour. Several nodes may run it at once (PostgreSQL): they skip each other's rows.
  *
  * @example

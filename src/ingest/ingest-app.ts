@@ -9,11 +9,15 @@ import { LOG } from "../observability/log-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { SluiceMetrics } from "../observability/metrics.js";
 import type { EnqueueEvent, Store } from "../store/port.js";
+import { eventNameOf } from "./event-name.js";
 import { INGEST_LIMITS } from "./limits.js";
 import { type ParsedItem, parseIngestBody, type SingleRoute } from "./parse-request.js";
+import { createEventSampler, type EventSampler, offerSamples, testSourceKeys } from "./samples.js";
+import { type SourcesInput, sourceKeys } from "./source-keys.js";
 
 export interface IngestDeps {
-  sources: readonly SourceConfig[];
+  /** The sources whose write keys are accepted; a getter follows the live configuration. */
+  sources: SourcesInput;
   /** Every event gets one delivery per destination listed here. */
   destinations: () => readonly string[];
   store: Store;
@@ -24,6 +28,8 @@ export interface IngestDeps {
   metrics: SluiceMetrics;
   /** The latest credential check of a destination (`GET /api/v1/accounts/region`), or null before one. */
   credentialsCheck?: (name: string) => (CredentialsCheck & { checkedAtMs: number }) | null;
+  /** Keeps accepted events as samples and their paths (absent: one over `store`, flushed on close). */
+  sampler?: EventSampler;
 }
 
 /**
@@ -72,7 +78,18 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
       return sendError(reply, 503, "ER_UNAVAILABLE", "Sluice is shutting down; retry shortly");
     }
   });
-  const sourcesByKey = new Map(deps.sources.map((source) => [source.writeKey.reveal(), source]));
+  const sourcesByKey = sourceKeys(deps.sources, deps.clock);
+  // Test write keys: events are validated and kept as samples, never queued for delivery.
+  const testSourcesByKey = testSourceKeys(deps.sources, deps.clock);
+  const sampler =
+    deps.sampler ??
+    createEventSampler({
+      store: deps.store,
+      logger: deps.logger,
+      clock: deps.clock,
+      registry: deps.metrics.registry,
+    });
+  app.addHook("onClose", () => sampler.close());
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (request, raw, done) => {
@@ -167,7 +184,9 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
   });
 
   const handle = (route: SingleRoute | "batch") => async (request: FastifyRequest, reply: FastifyReply) => {
-    const source = authenticate(request, sourcesByKey);
+    const live = authenticate(request, sourcesByKey);
+    const test = live ? undefined : authenticate(request, testSourcesByKey);
+    const source = live ?? test;
     if (!source) {
       deps.logger.info({ event: LOG.ingestRejected, code: "ER_UNAUTHORIZED", route }, "unknown write key");
       return sendError(
@@ -200,13 +219,22 @@ export function createIngestApp(deps: IngestDeps): FastifyInstance {
           body: item.bytes,
           destinations,
           ...orderingKeyOf(item.event),
+          eventName: eventNameOf(item.event),
         });
       } else {
         rejected.push(item);
       }
     }
-    if (accepted.length > 0) {
+    if (accepted.length > 0 && test) {
+      offerSamples(sampler, accepted, true);
+      metrics.ingestEvents.inc({ source: source.name, outcome: "test" }, accepted.length);
+    } else if (accepted.length > 0) {
       const results = await deps.store.enqueue(accepted);
+      offerSamples(
+        sampler,
+        accepted.filter((_, index) => results[index]?.duplicate === false),
+        false,
+      );
       failingSinceMs = null;
       deps.onEnqueued();
       const duplicates = results.filter((result) => result.duplicate).length;
@@ -283,7 +311,7 @@ function parseBody(request: FastifyRequest, raw: Buffer): unknown {
 
 function authenticate(
   request: FastifyRequest,
-  sources: ReadonlyMap<string, SourceConfig>,
+  sources: { get(key: string): SourceConfig | undefined },
 ): SourceConfig | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith("Basic ")) {

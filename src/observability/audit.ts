@@ -26,6 +26,34 @@ export const AUDIT_ACTIONS = {
   retentionPurge: "retention.purge",
   /** An admin API request refused (401/403): route, method and why — never a token. */
   adminDenied: "admin.denied",
+  /** The configuration draft saved (an edit through the admin API): what changed, never a secret. */
+  configDraftSave: "config.draft_save",
+  /** The configuration draft discarded. */
+  configDraftDiscard: "config.draft_discard",
+  /** The draft published as a new version: its number and note. */
+  configPublish: "config.publish",
+  /** An earlier version published again as a new one: both numbers. */
+  configRollback: "config.rollback",
+  /** A YAML file imported into the draft: how many issues. */
+  configImport: "config.import",
+  /** A source's write key or test write key replaced in the draft (never a key). */
+  sourceKeyRotate: "source.key_rotate",
+  /** A test event sent to a destination's real workspace (not the sandbox): the HTTP statuses. */
+  destinationTestSend: "destination.test_send",
+  /** A sign-in: `ok`, or `denied` for a wrong name or password (the name, never the password). */
+  signIn: "auth.sign_in",
+  /** A sign-in refused by the rate limit without checking the password: by name or by address. */
+  signInLimited: "auth.sign_in_limited",
+  /** A session ended by its user. */
+  signOut: "auth.sign_out",
+  /** The first account made through `POST /admin/api/setup`. */
+  setup: "auth.setup",
+  /** A user account added (its role; never the password). */
+  userCreate: "user.create",
+  /** A user's role and/or password changed (which, never the password). */
+  userUpdate: "user.update",
+  /** A user account deleted. */
+  userDelete: "user.delete",
 } as const;
 
 /** The actor of what Sluice does by itself (start, retention). */

@@ -31,6 +31,13 @@ export {
   evaluateConsent,
 } from "./evaluate-consent.js";
 export {
+  type ExtractedPath,
+  type ExtractPathsOptions,
+  extractPaths,
+  recordableKey,
+  type SeenValueType,
+} from "./extract-paths.js";
+export {
   formatPayloadPath,
   type PathSegment,
   parsePayloadPath,

@@ -131,11 +131,15 @@ function checkDetailValue(value: unknown, path: string, fail: (message: string) 
  * validateAuditListFilter({ limit: 5000 }) // 1000
  */
 export function validateAuditListFilter(filter: AuditListFilter): number {
-  const { limit, fromSeq } = filter;
+  const { limit, fromSeq, beforeSeq, action } = filter;
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
     throw new StoreError("ER_STORE_INVALID_INPUT", "filter.limit must be a positive integer");
   }
   if (fromSeq !== undefined) requireEpochMs(fromSeq, "filter.fromSeq");
+  if (beforeSeq !== undefined) requireEpochMs(beforeSeq, "filter.beforeSeq");
+  if (action !== undefined && (typeof action !== "string" || !ACTION.test(action))) {
+    throw new StoreError("ER_STORE_INVALID_INPUT", "filter.action must be an action name such as dlq.replay");
+  }
   return Math.min(limit ?? 100, 1000);
 }
 

@@ -1,7 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { isKeyId, type Keyring } from "./keyring.js";
+import { validateSamples } from "./observe-input.js";
 import type {
   ClaimedDelivery,
+  ConfigDraftRecord,
+  ConfigVersionRecord,
   EnqueueEvent,
   EnqueueResult,
   ForgetOptions,
@@ -121,9 +124,14 @@ export function openBody(
 
 /**
  * Wrap a store so that event bodies are encrypted on `enqueue` and decrypted on `claim`,
- * `eventBody` and for `forgetPerson`'s `matchBody` (which sees plaintext); every other method, including adapter-specific ones (`onWork`, `pragmas`, ...), reaches
- * `inner` unchanged. `listBodies`/`replaceBodies` also pass through: they work on the stored text
- * (ciphertext), which is what key rotation needs.
+ * `eventBody` and for `forgetPerson`'s `matchBody` (which sees plaintext), and configuration
+ * documents (versions and the draft: they hold secrets) and event samples on the way in and out; every
+ * other method, including adapter-specific ones (`onWork`, `pragmas`, ...), reaches `inner` unchanged.
+ * Key rotation's stored-text methods (`listBodies`/`replaceBodies`, `listConfigDocuments`/
+ * `replaceConfigDocuments`, `listSampleBodies`/`replaceSampleBodies`) also pass through: they work on
+ * the stored text (ciphertext), which is what key rotation needs. User accounts and sessions pass through unsealed on
+ * purpose: a password is stored only as its scrypt hash and a session only as the SHA-256 of its id,
+ * neither of which reveals the secret, and `sluice users` and sign-in keep working without the keyring.
  *
  * A body that cannot be decrypted (altered, swapped between events, unknown key id) makes `claim` or
  * `eventBody` reject with `ER_STORE_DECRYPT_FAILED`; nothing is returned for it.
@@ -133,7 +141,12 @@ export function openBody(
  * await store.enqueue([event]); // stored as "sluice:v1:k1:..."
  */
 export function encryptStore<S extends Store>(inner: S, keyring: Keyring): S {
-  const overrides: Pick<Store, "enqueue" | "claim" | "eventBody" | "forgetPerson"> = {
+  const overrides: Pick<
+    Store,
+    "enqueue" | "claim" | "eventBody" | "forgetPerson" | SealedConfigMethods | SealedSampleMethods
+  > = {
+    ...sealedConfigMethods(inner, keyring),
+    ...sealedSampleMethods(inner, keyring),
     async enqueue(events: readonly EnqueueEvent[]): Promise<EnqueueResult[]> {
       // Validate first, so invalid input is refused exactly as the adapter refuses it.
       const sealed = validateEnqueueEvents(events).map((event) => ({
@@ -178,6 +191,109 @@ export function encryptStore<S extends Store>(inner: S, keyring: Keyring): S {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+type SealedSampleMethods = "recordSamples" | "getSample";
+
+/**
+ * Event samples are payloads: sealed like the event bodies they copy, bound to the same
+ * (source, messageId), so `forgetPerson`'s decrypting `matchBody` reads them too.
+ */
+function sealedSampleMethods(inner: Store, keyring: Keyring): Pick<Store, SealedSampleMethods> {
+  return {
+    async recordSamples(samples) {
+      // Validate first, so invalid input is refused exactly as the adapter refuses it.
+      const sealed = validateSamples(samples).map((sample) => ({
+        ...sample,
+        body: sealBody(keyring, sample.body, sample),
+      }));
+      return inner.recordSamples(sealed);
+    },
+    async getSample(id) {
+      const sample = await inner.getSample(id);
+      if (sample === null) return null;
+      return { ...sample, body: openBody(keyring, sample.body, sample, `the body of sample ${id}`) };
+    },
+  };
+}
+
+type SealedConfigMethods =
+  | "publishConfigVersion"
+  | "latestConfigVersion"
+  | "getConfigVersion"
+  | "getConfigDraft"
+  | "saveConfigDraft";
+
+/**
+ * Configuration documents hold destination secrets (API keys, hash salts) and write keys, so they are
+ * sealed like bodies: a version bound to its number, the draft to its slot, so that neither can be
+ * moved onto the other. A version's number is known before it is written: a publish that succeeds
+ * writes `expectedLatest + 1`.
+ */
+function sealedConfigMethods(inner: Store, keyring: Keyring): Pick<Store, SealedConfigMethods> {
+  const versionIdentity = (version: number): BodyIdentity => configDocumentIdentity(version);
+  const draftIdentity = configDocumentIdentity(null);
+  const openVersion = (record: ConfigVersionRecord | null): ConfigVersionRecord | null =>
+    record === null
+      ? null
+      : {
+          ...record,
+          document: openBody(
+            keyring,
+            record.document,
+            versionIdentity(record.version),
+            `configuration version ${record.version}`,
+          ),
+        };
+  return {
+    async publishConfigVersion(input) {
+      const version = (input.expectedLatest ?? 0) + 1;
+      // A non-string document is left to the adapter's input check.
+      const document =
+        typeof input.document === "string" && input.document.length > 0
+          ? sealBody(keyring, input.document, versionIdentity(version))
+          : input.document;
+      return inner.publishConfigVersion({ ...input, document });
+    },
+    async latestConfigVersion() {
+      return openVersion(await inner.latestConfigVersion());
+    },
+    async getConfigVersion(version) {
+      return openVersion(await inner.getConfigVersion(version));
+    },
+    async getConfigDraft(): Promise<ConfigDraftRecord | null> {
+      const draft = await inner.getConfigDraft();
+      if (draft === null) return null;
+      return {
+        ...draft,
+        document: openBody(keyring, draft.document, draftIdentity, "the configuration draft"),
+      };
+    },
+    async saveConfigDraft(draft) {
+      const document =
+        typeof draft.document === "string" && draft.document.length > 0
+          ? sealBody(keyring, draft.document, draftIdentity)
+          : draft.document;
+      return inner.saveConfigDraft({ ...draft, document });
+    },
+  };
+}
+
+/** The `sourceName` configuration documents are bound to (no source can have it: names have no `:`). */
+const CONFIG_IDENTITY_SOURCE = "sluice:config";
+
+/**
+ * What a configuration document is sealed bound to: its version number, or the draft slot (null).
+ * Key rotation re-seals documents with it.
+ *
+ * @example
+ * sealBody(keyring, document, configDocumentIdentity(3)) // as publishConfigVersion stores version 3
+ */
+export function configDocumentIdentity(version: number | null): BodyIdentity {
+  return {
+    sourceName: CONFIG_IDENTITY_SOURCE,
+    messageId: version === null ? "draft" : `version:${version}`,
+  };
 }
 
 /**

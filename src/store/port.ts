@@ -45,6 +45,12 @@ export interface EnqueueEvent {
    * `claim`). Absent: the event is ordered with nothing.
    */
   orderingKey?: string;
+  /**
+   * The track event name or page/screen name, shown in the delivery log and filterable
+   * (`DeliveryLogFilter.eventName`): adapters keep the first 200 characters. Ingest passes null when
+   * the name looks like PHI (a name is shown to every role). Absent or null: no name.
+   */
+  eventName?: string | null;
 }
 
 export interface EnqueueResult {
@@ -104,6 +110,8 @@ export interface DeliveryLogEntry {
   sourceName: string;
   messageId: string;
   eventType: string;
+  /** The event's name (see `EnqueueEvent.eventName`), or null. */
+  eventName: string | null;
   state: DeliveryState;
   stage: DeliveryStage | null;
   reason: string | null;
@@ -144,6 +152,10 @@ export interface ReplayFilter {
 export interface DeliveryLogFilter {
   destination?: string;
   messageId?: string;
+  /** Only events of this source. */
+  sourceName?: string;
+  /** Only events with exactly this name (`EnqueueEvent.eventName`). */
+  eventName?: string;
   state?: DeliveryState;
   /** Last updated at or after this instant (epoch ms). */
   fromMs?: number;
@@ -196,6 +208,38 @@ export interface StoredBody {
 /** One compare-and-swap of `replaceBodies`: `body` replaces the stored text only if it is still `expectedBody`. */
 export interface BodyReplacement {
   eventSeq: number;
+  body: string;
+  expectedBody: string;
+}
+
+/**
+ * A configuration document exactly as stored (`listConfigDocuments`): a published version's, or the
+ * draft's (`version` null). Sealed (`sluice:v1:<keyId>:...`) under encryption at rest. Key rotation.
+ */
+export interface StoredConfigDocument {
+  /** The version number, or null for the draft. */
+  version: number | null;
+  document: string;
+}
+
+/** One compare-and-swap of `replaceConfigDocuments` (`version` null: the draft). */
+export interface ConfigDocumentReplacement {
+  version: number | null;
+  document: string;
+  expectedDocument: string;
+}
+
+/** An event sample's body exactly as stored (`listSampleBodies`), with the event it is bound to. Key rotation. */
+export interface StoredSampleBody {
+  id: number;
+  sourceName: string;
+  messageId: string;
+  body: string;
+}
+
+/** One compare-and-swap of `replaceSampleBodies`. */
+export interface SampleBodyReplacement {
+  id: number;
   body: string;
   expectedBody: string;
 }
@@ -255,6 +299,10 @@ export interface AuditChainState {
 export interface AuditListFilter {
   /** Entries with `seq >= fromSeq`. */
   fromSeq?: number;
+  /** Entries with `seq < beforeSeq` (paging newest first). */
+  beforeSeq?: number;
+  /** Only entries of this action (`dlq.replay`, ...). */
+  action?: string;
   /** A positive integer; default 100, at most 1000 (larger values are capped). */
   limit?: number;
   /** Newest (highest seq) first; default false: oldest first. */
@@ -262,7 +310,10 @@ export interface AuditListFilter {
 }
 
 export interface PurgeOptions {
-  /** Delivered and stopped deliveries last updated before this instant (epoch ms) are deleted. */
+  /**
+   * Delivered and stopped deliveries last updated before this instant (epoch ms) are deleted; so are
+   * event samples received and seen paths last seen before it.
+   */
   deliveryLogBefore: number;
   /** Failed deliveries (dead letters, with their bodies) last updated before this instant are deleted. */
   deadLettersBefore: number;
@@ -423,8 +474,9 @@ export interface Store {
   purge(options: PurgeOptions): Promise<PurgeResult>;
   /**
    * Erasure: delete the deliveries (any state) whose ordering key is `orderingKey`, and those of the
-   * events `options.matchBody` picks, then the events left without deliveries. Leased deliveries
-   * are stopped instead (see `ForgetResult.inFlight`).
+   * events `options.matchBody` picks, then the events left without deliveries, and the person's
+   * event samples (by ordering key, and those `matchBody` picks). Leased deliveries are stopped
+   * instead (see `ForgetResult.inFlight`).
    */
   forgetPerson(orderingKey: string, options: ForgetOptions): Promise<ForgetResult>;
   /**
@@ -441,8 +493,305 @@ export interface Store {
    */
   replaceBodies?(rows: readonly BodyReplacement[]): Promise<number>;
   /**
+   * Optional for callers, implemented by both adapters (key rotation): up to `limit` (1 to 10,000)
+   * configuration documents as stored (never decrypted): the versions above `afterVersion` (0 for the
+   * first page) in version order, then, on the page where the versions run out (fewer than `limit`
+   * of them), the draft (`version` null) when there is one. A page ending with the draft is the last.
+   */
+  listConfigDocuments?(afterVersion: number, limit: number): Promise<StoredConfigDocument[]>;
+  /**
+   * Optional for callers, implemented by both adapters: replace the stored text of configuration
+   * documents, each only where it still equals `expectedDocument` (compare-and-swap), atomically;
+   * returns how many were replaced. Only the stored text changes (a re-sealing of the same document):
+   * a version's metadata and the draft's `updatedAtMs`/`updatedBy` stay. A draft saved or published
+   * meanwhile is left alone. Versions must be distinct (the draft at most once); at most 10,000 rows.
+   */
+  replaceConfigDocuments?(rows: readonly ConfigDocumentReplacement[]): Promise<number>;
+  /**
+   * Optional for callers, implemented by both adapters (key rotation): up to `limit` (1 to 10,000)
+   * event samples' bodies as stored (never decrypted), of the samples whose id is above `afterId`
+   * (0 for the first page), in id order.
+   */
+  listSampleBodies?(afterId: number, limit: number): Promise<StoredSampleBody[]>;
+  /**
+   * Optional for callers, implemented by both adapters: replace stored sample bodies, each only where
+   * the stored text still equals `expectedBody` (compare-and-swap), atomically; returns how many were
+   * replaced. A sample pruned or forgotten meanwhile is never brought back. Ids must be distinct; at
+   * most 10,000 rows per call.
+   */
+  replaceSampleBodies?(rows: readonly SampleBodyReplacement[]): Promise<number>;
+  // --- Admin user accounts and their sign-in sessions (types below the interface) ---
+  /** How many user accounts exist (0: the admin API is not set up yet). */
+  countUsers(): Promise<number>;
+  /** One account by its exact name, or null. */
+  getUser(name: string): Promise<UserRecord | null>;
+  /** Every account, by name. */
+  listUsers(): Promise<UserRecord[]>;
+  /**
+   * Add an account. `exists` when the name is taken; with `onlyIfNoUsers`, `users_exist` when any
+   * account exists (first-run setup: of two concurrent calls, one wins), checked atomically.
+   */
+  createUser(user: UserRecord, options?: { onlyIfNoUsers?: boolean }): Promise<UserWriteResult>;
+  /**
+   * Change an account's role and/or password hash, atomically refusing (`last_admin`) to demote the
+   * last admin. A new password hash deletes the account's sessions in the same transaction.
+   */
+  updateUser(name: string, changes: UserChanges): Promise<UserWriteResult>;
+  /** Delete an account and its sessions; `last_admin` when it is the last admin (checked atomically). */
+  deleteUser(name: string): Promise<{ ok: true } | { ok: false; reason: "not_found" | "last_admin" }>;
+  /**
+   * Record a new session, which is a sign-in: the user's `lastSignInAtMs` becomes the session's
+   * `createdAtMs`, in the same transaction. False (nothing recorded) when the user does not exist.
+   */
+  createSession(session: SessionRecord): Promise<boolean>;
+  /** A session by the SHA-256 of its id, with its user's current role, or null. Expiry is the caller's. */
+  getSession(idHash: string): Promise<SessionWithUser | null>;
+  /** Slide a session: new last-seen and expiry times (no-op for an unknown session). */
+  touchSession(idHash: string, lastSeenAtMs: number, expiresAtMs: number): Promise<void>;
+  /** Delete one session (sign-out); false when there was none. */
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Delete every session whose `expiresAtMs` is at or before `nowMs`; returns how many. */
+  deleteExpiredSessions(nowMs: number): Promise<number>;
+  // --- Configuration versions and the draft (types below the interface) ---
+  /**
+   * Publish a configuration document as the next version (1, 2, 3, ... without gaps), atomically and
+   * only if the latest version is still `expectedLatest` (null: none yet): else it rejects with
+   * `ER_STORE_CONFLICT` and writes nothing, so of two concurrent publishes on one base one wins.
+   * Returns the new version number (`expectedLatest + 1`). With `clearDraft`, the draft is deleted
+   * in the same transaction. Versions are immutable: no method changes or deletes one (key
+   * rotation's `replaceConfigDocuments` re-seals the same document).
+   */
+  publishConfigVersion(input: PublishConfigInput): Promise<number>;
+  /** The newest version with its document, or null when none was published. */
+  latestConfigVersion(): Promise<ConfigVersionRecord | null>;
+  /** The newest version's number, or null: cheap, nodes poll it to follow publishes. */
+  latestConfigVersionNumber(): Promise<number | null>;
+  /** One version with its document, or null when there is no such version. */
+  getConfigVersion(version: number): Promise<ConfigVersionRecord | null>;
+  /**
+   * Versions without their documents, newest first: `limit` (1 to 1000) of them with a number below
+   * `before` when given.
+   */
+  listConfigVersions(filter: { limit: number; before?: number }): Promise<ConfigVersionSummary[]>;
+  /** The one draft, or null. */
+  getConfigDraft(): Promise<ConfigDraftRecord | null>;
+  /** Insert or replace the one draft. */
+  saveConfigDraft(draft: ConfigDraftRecord): Promise<void>;
+  /** Delete the draft; false when there was none. */
+  deleteConfigDraft(): Promise<boolean>;
+  // --- Observe: event samples, seen paths, dashboard counts (types below the interface) ---
+  /**
+   * Keep events as samples (the last `SAMPLES_PER_SOURCE` of each source, older ones pruned in the
+   * same transaction). Bodies are payloads: `encryptStore` seals them like event bodies.
+   */
+  recordSamples(samples: readonly NewEventSample[]): Promise<void>;
+  /** Samples without their bodies, newest (highest id) first, matching every filter given. */
+  listSamples(filter: SampleFilter): Promise<EventSample[]>;
+  /** One sample with its body, or null. */
+  getSample(id: number): Promise<StoredEventSample | null>;
+  /**
+   * Upsert seen paths, one row per (source, type, name, path): types are added to those recorded,
+   * counts summed, `lastSeenMs` kept at the latest. Updates repeating a key are merged first.
+   */
+  recordSeenPaths(paths: readonly SeenPathUpdate[]): Promise<void>;
+  /**
+   * Seen paths of the rows matching every filter given, merged by path (types united, counts summed,
+   * latest `lastSeenMs`), sorted by path.
+   */
+  listSeenPaths(filter: SeenPathFilter): Promise<SeenPath[]>;
+  /**
+   * Counts per time bucket: events received (by `receivedAtMs`), and deliveries that reached
+   * delivered, stopped or failed (by their last update); and the top 20 (stage, reason) of the
+   * deliveries stopped in the range.
+   */
+  eventStats(range: StatsRange): Promise<EventStats>;
+  /**
    * Commit what was already accepted (pending group commits resolve), then release the database.
    * Calling it again resolves; any other method called afterwards rejects with `ER_STORE_CLOSED`.
    */
   close(): Promise<void>;
+}
+
+// --- Admin user accounts and sessions ---------------------------------------------------------
+
+/** What a user account may do in the admin API (the same three roles as `contracts/admin-common.ts`). */
+export type UserRole = "admin" | "editor" | "viewer";
+
+/** A user account of the admin API. */
+export interface UserRecord {
+  /** The sign-in name, unique, case-sensitive. */
+  name: string;
+  role: UserRole;
+  /** A self-describing scrypt hash (`scrypt$15$8$1$<salt>$<hash>`, `src/auth/passwords.ts`); never shown. */
+  passwordHash: string;
+  createdAtMs: number;
+  /** When the account last signed in (its newest session was created), or null. */
+  lastSignInAtMs: number | null;
+}
+
+/** What `updateUser` changes; absent members stay as they are. */
+export interface UserChanges {
+  role?: UserRole;
+  passwordHash?: string;
+}
+
+/** The outcome of a user write: the account as stored, or why nothing changed. */
+export type UserWriteResult =
+  | { ok: true; user: UserRecord }
+  | { ok: false; reason: "exists" | "users_exist" | "not_found" | "last_admin" };
+
+/**
+ * A sign-in session. Only the SHA-256 of its random id is stored (`idHash`, hex), so the table
+ * cannot be used to sign in; the CSRF token is the one the UI echoes in `x-csrf-token`.
+ */
+export interface SessionRecord {
+  idHash: string;
+  userName: string;
+  csrfToken: string;
+  createdAtMs: number;
+  lastSeenAtMs: number;
+  /** The session is over at this instant (idle or absolute timeout, whichever comes first). */
+  expiresAtMs: number;
+}
+
+/** A session and its user's current role. */
+export interface SessionWithUser extends SessionRecord {
+  role: UserRole;
+}
+
+// --- Configuration versions and the draft -------------------------------------------------------
+
+/**
+ * A published configuration version without its document. `document` (in the records below) is the
+ * JSON text of a `ConfigDocument` (`src/contracts/config-document.ts`): it holds secrets, so
+ * `encryptStore` seals it at rest like an event body.
+ */
+export interface ConfigVersionSummary {
+  version: number;
+  publishedAtMs: number;
+  /** Who published it: an admin API actor (`user:ada`, `token:admin`) or `sluice`. */
+  publishedBy: string;
+  note: string | null;
+}
+
+export interface ConfigVersionRecord extends ConfigVersionSummary {
+  document: string;
+}
+
+export interface PublishConfigInput {
+  publishedAtMs: number;
+  publishedBy: string;
+  note: string | null;
+  document: string;
+  /** The latest version the caller saw (null: none): the publish fails with `ER_STORE_CONFLICT` otherwise. */
+  expectedLatest: number | null;
+  /** Delete the draft in the same transaction (a publish of the draft). Default false. */
+  clearDraft?: boolean;
+}
+
+/** The one configuration draft: edits accumulate here until they are published. */
+export interface ConfigDraftRecord {
+  /** The version the draft was started from (null: none was published then). */
+  basedOn: number | null;
+  updatedAtMs: number;
+  updatedBy: string;
+  document: string;
+}
+
+// --- Observe: event samples, seen paths, dashboard counts --------------------------------------
+
+/** How many samples a source keeps: a new one pushes out its oldest. */
+export const SAMPLES_PER_SOURCE = 200;
+
+/** The JSON type of a value seen at a path (the same names as `src/privacy/extract-paths.ts`). */
+export type SeenValueType = "string" | "number" | "boolean" | "object" | "array" | "null";
+
+/** A kept event, without its body. */
+export interface EventSample {
+  id: number;
+  sourceName: string;
+  eventType: string;
+  /** As `EnqueueEvent.eventName`. */
+  eventName: string | null;
+  messageId: string;
+  receivedAtMs: number;
+  /** Sent with the source's test write key: validated and kept, never delivered. */
+  test: boolean;
+}
+
+/** A sample to keep. */
+export interface NewEventSample {
+  sourceName: string;
+  eventType: string;
+  eventName?: string | null;
+  messageId: string;
+  receivedAtMs: number;
+  test: boolean;
+  /** The validated event as JSON text. */
+  body: string;
+  /** As `EnqueueEvent.orderingKey`: `forgetPerson` removes the person's samples by it. */
+  orderingKey?: string;
+}
+
+export interface StoredEventSample extends EventSample {
+  body: string;
+}
+
+export interface SampleFilter {
+  sourceName?: string;
+  eventType?: string;
+  eventName?: string;
+  /** Samples with an id below this (pagination, newest first). */
+  beforeId?: number;
+  /** A positive integer; default 50, at most 1000 (larger values are capped). */
+  limit?: number;
+}
+
+/** What one batch of events showed at one path of one (source, type, name). */
+export interface SeenPathUpdate {
+  sourceName: string;
+  eventType: string;
+  eventName: string | null;
+  /** `properties.order_id`, `properties.products[].sku` (see `extractPaths`); never a value. */
+  path: string;
+  types: readonly SeenValueType[];
+  /** Events that had the path. */
+  count: number;
+  lastSeenMs: number;
+}
+
+export interface SeenPathFilter {
+  sourceName?: string;
+  eventType?: string;
+  eventName?: string;
+}
+
+export interface SeenPath {
+  path: string;
+  /** In `SeenValueType` order: string, number, boolean, object, array, null. */
+  types: SeenValueType[];
+  count: number;
+  lastSeenMs: number;
+}
+
+/** `[fromMs, toMs)` cut into buckets of `bucketMs` from `fromMs`; at most 1000 buckets. */
+export interface StatsRange {
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+}
+
+export interface StatsBucket {
+  startMs: number;
+  received: number;
+  delivered: number;
+  stopped: number;
+  failed: number;
+}
+
+export interface EventStats {
+  /** Every bucket of the range, in time order, zeros included. */
+  buckets: StatsBucket[];
+  /** Most frequent first (ties by stage, then reason); at most 20. */
+  stoppedByReason: { stage: DeliveryStage; reason: string; count: number }[];
 }

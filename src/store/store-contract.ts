@@ -1,12 +1,16 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import { describeAuditContract } from "./contract/audit-contract.js";
 import { describeBodiesContract } from "./contract/bodies-contract.js";
+import { describeConfigContract } from "./contract/config-contract.js";
 import { describeDeadLetterContract } from "./contract/dead-letter-contract.js";
 import { describeLogContract } from "./contract/log-contract.js";
+import { describeObserveContract } from "./contract/observe-contract.js";
 import { describeOrderingContract } from "./contract/ordering-contract.js";
 import { describeQueueContract } from "./contract/queue-contract.js";
 import { describeRetentionContract } from "./contract/retention-contract.js";
+import { describeSealedTextContract } from "./contract/sealed-text-contract.js";
 import { describeSettleContract } from "./contract/settle-contract.js";
+import { describeUsersContract } from "./contract/users-contract.js";
 import type { Store } from "./port.js";
 
 export { CONTRACT_DEDUPE_WINDOW_MS } from "./contract/fixtures.js";
@@ -58,7 +62,11 @@ export function describeStoreContract(label: string, factory: () => Promise<Stor
     describeOrderingContract(current);
     describeDeadLetterContract(current);
     describeBodiesContract(current);
+    describeSealedTextContract(current);
     describeAuditContract(current);
     describeRetentionContract(current);
+    describeObserveContract(current);
+    describeConfigContract(current);
+    describeUsersContract(current);
   });
 }

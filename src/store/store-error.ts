@@ -27,6 +27,11 @@ export const STORE_ERROR_CODES = {
   ER_STORE_DECRYPT_FAILED: "a stored body could not be decrypted",
   /** `SLUICE_ENCRYPTION_KEY` / `SLUICE_ENCRYPTION_KEY_FILE` is invalid (the message never shows key material). */
   ER_STORE_KEY_INVALID: "invalid encryption key configuration",
+  /**
+   * A compare-and-set write found the data changed since the caller read it (e.g. another
+   * configuration version was published meanwhile); nothing was written.
+   */
+  ER_STORE_CONFLICT: "the data changed since it was read",
 } as const;
 
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;

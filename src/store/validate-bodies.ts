@@ -1,4 +1,4 @@
-import type { BodyReplacement } from "./port.js";
+import type { BodyReplacement, ConfigDocumentReplacement, SampleBodyReplacement } from "./port.js";
 import { StoreError } from "./store-error.js";
 
 /** Most rows one `listBodies` page or one `replaceBodies` call may hold. */
@@ -47,6 +47,77 @@ export function validateReplaceBodies(rows: readonly BodyReplacement[]): BodyRep
     return { eventSeq: row.eventSeq, body: row.body, expectedBody: row.expectedBody };
   });
   return copies.sort((a, b) => a.eventSeq - b.eventSeq);
+}
+
+/**
+ * Check `listConfigDocuments`' or `listSampleBodies`' arguments (as `validateListBodies`, naming
+ * `afterName`).
+ *
+ * @example
+ * validateListPage("afterVersion", 0, 500); // ok
+ */
+export function validateListPage(afterName: "afterVersion" | "afterId", after: number, limit: number): void {
+  if (!Number.isSafeInteger(after) || after < 0) {
+    invalid(`${afterName} must be a non-negative integer (0 for the first page)`);
+  }
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > BODIES_LIMIT_MAX) {
+    invalid(`limit must be an integer from 1 to ${BODIES_LIMIT_MAX}`);
+  }
+}
+
+/**
+ * Check `replaceConfigDocuments`' rows and return a copy: versions in order, then the draft (null).
+ * Throws `ER_STORE_INVALID_INPUT` as `validateReplaceBodies` does.
+ *
+ * @example
+ * validateReplaceConfigDocuments([{ version: null, document: "b", expectedDocument: "a" }]);
+ */
+export function validateReplaceConfigDocuments(
+  rows: readonly ConfigDocumentReplacement[],
+): ConfigDocumentReplacement[] {
+  checkRowsArray("replaceConfigDocuments", rows);
+  const seen = new Set<number | null>();
+  const copies = rows.map((row: ConfigDocumentReplacement, index) => {
+    const at = `rows[${index}]`;
+    if (typeof row !== "object" || row === null) invalid(`${at} must be an object`);
+    if (row.version !== null && (!Number.isSafeInteger(row.version) || row.version < 1)) {
+      invalid(`${at}.version must be a positive integer, or null for the draft`);
+    }
+    if (typeof row.document !== "string") invalid(`${at}.document must be a string`);
+    if (typeof row.expectedDocument !== "string") invalid(`${at}.expectedDocument must be a string`);
+    if (seen.has(row.version)) invalid(`${at}.version names a document a previous row already names`);
+    seen.add(row.version);
+    return { version: row.version, document: row.document, expectedDocument: row.expectedDocument };
+  });
+  return copies.sort((a, b) => (a.version ?? Number.POSITIVE_INFINITY) - (b.version ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * Check `replaceSampleBodies`' rows and return a copy sorted by id (adapters lock rows in that order).
+ * Throws `ER_STORE_INVALID_INPUT` as `validateReplaceBodies` does.
+ *
+ * @example
+ * validateReplaceSampleBodies([{ id: 3, body: "b", expectedBody: "a" }]);
+ */
+export function validateReplaceSampleBodies(rows: readonly SampleBodyReplacement[]): SampleBodyReplacement[] {
+  checkRowsArray("replaceSampleBodies", rows);
+  const seen = new Set<number>();
+  const copies = rows.map((row: SampleBodyReplacement, index) => {
+    const at = `rows[${index}]`;
+    if (typeof row !== "object" || row === null) invalid(`${at} must be an object`);
+    if (!Number.isSafeInteger(row.id) || row.id < 1) invalid(`${at}.id must be a positive integer`);
+    if (typeof row.body !== "string") invalid(`${at}.body must be a string`);
+    if (typeof row.expectedBody !== "string") invalid(`${at}.expectedBody must be a string`);
+    if (seen.has(row.id)) invalid(`${at}.id names a sample a previous row already names`);
+    seen.add(row.id);
+    return { id: row.id, body: row.body, expectedBody: row.expectedBody };
+  });
+  return copies.sort((a, b) => a.id - b.id);
+}
+
+function checkRowsArray(method: string, rows: unknown): void {
+  if (!Array.isArray(rows)) invalid(`${method} expects an array of rows`);
+  if (rows.length > BODIES_LIMIT_MAX) invalid(`${method} takes at most ${BODIES_LIMIT_MAX} rows per call`);
 }
 
 function invalid(message: string): never {

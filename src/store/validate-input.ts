@@ -64,8 +64,36 @@ export function validateEnqueueEvents(events: readonly EnqueueEvent[]): EnqueueE
       body: event.body,
       destinations: [...new Set(event.destinations)],
       ...(event.orderingKey !== undefined ? { orderingKey: event.orderingKey } : {}),
+      ...eventNameOf(event.eventName, `${at}.eventName`),
     };
   });
+}
+
+/** Longest event name kept (`EnqueueEvent.eventName`), in UTF-16 code units. */
+export const MAX_EVENT_NAME = 200;
+
+/**
+ * An event name as stored: the first 200 characters (never cutting a surrogate pair in half), or
+ * null for none (absent, null or empty).
+ *
+ * @example
+ * storedEventName("Order Completed") // "Order Completed"
+ * storedEventName("") // null
+ */
+export function storedEventName(name: string | null | undefined): string | null {
+  if (name === undefined || name === null || name === "") return null;
+  if (typeof name !== "string") invalid("eventName must be a string or null");
+  if (name.length <= MAX_EVENT_NAME) return name;
+  const cut = /[\uD800-\uDBFF]/.test(name.charAt(MAX_EVENT_NAME - 1)) ? MAX_EVENT_NAME - 1 : MAX_EVENT_NAME;
+  return name.slice(0, cut);
+}
+
+/** The stored form of an event name (see `storedEventName`): absent when there is none. */
+function eventNameOf(name: unknown, at: string): { eventName?: string } {
+  if (name === undefined || name === null) return {};
+  if (typeof name !== "string") invalid(`${at} must be a string or null`);
+  const stored = storedEventName(name);
+  return stored === null ? {} : { eventName: stored };
 }
 
 /**
@@ -139,6 +167,8 @@ export function validateLogFilter(filter: DeliveryLogFilter): number {
   if (typeof filter !== "object" || filter === null) invalid("listDeliveries expects a filter object");
   if (filter.destination !== undefined) requireText(filter.destination, "filter.destination");
   if (filter.messageId !== undefined) requireText(filter.messageId, "filter.messageId");
+  if (filter.sourceName !== undefined) requireText(filter.sourceName, "filter.sourceName");
+  if (filter.eventName !== undefined) requireText(filter.eventName, "filter.eventName");
   if (filter.state !== undefined && !DELIVERY_STATES.has(filter.state)) {
     invalid("filter.state must be a delivery state");
   }

@@ -61,7 +61,10 @@ export interface AdminFixture {
  * 6. web m-5 → cio: retrying after a 503 (received T0 + 2 s).
  * cio-eu is paused (401); cio's credential check said "ok".
  */
-export async function adminFixture(auth?: AdminAuthOptions): Promise<AdminFixture> {
+export async function adminFixture(
+  auth?: AdminAuthOptions,
+  options: { clock?: () => number } = {},
+): Promise<AdminFixture> {
   const dir = tempDir("sluice-admin-");
   const store = openSqliteStore({ path: `${dir.path}/sluice.db` });
   await seedDeliveryHistory(store);
@@ -108,7 +111,7 @@ export async function adminFixture(auth?: AdminAuthOptions): Promise<AdminFixtur
     store,
     destinations: () => DESTINATIONS,
     logger: log.logger,
-    clock: () => NOW,
+    clock: options.clock ?? (() => NOW),
     credentialsCheck: (name) =>
       name === "cio"
         ? { result: "ok", region: "us", message: "credentials accepted (region us)", checkedAtMs: T0 + 200 }

@@ -25,14 +25,32 @@ export interface Preview {
  * preview.requests[0]?.headers.authorization // "Basic [redacted]"
  */
 export function previewEvent(event: StoredEvent, destination: CustomerioDestinationConfig): Preview {
-  const preview = buildPreview(event, destination);
+  const preview = buildPreview(event, destination, { revealKey: false });
   return {
     ...preview,
     requests: preview.requests.map((request) => ({ ...request, url: withoutCredentials(request.url) })),
   };
 }
 
-function buildPreview(event: StoredEvent, destination: CustomerioDestinationConfig): Preview {
+/**
+ * The requests `previewEvent` shows, with the real credentials in their headers: what a test send
+ * puts on the wire. Never log or return these; show `previewEvent`'s instead.
+ *
+ * @example
+ * for (const request of previewRequestsWithKey(event, destination)) await service.send(request);
+ */
+export function previewRequestsWithKey(
+  event: StoredEvent,
+  destination: CustomerioDestinationConfig,
+): HttpRequestSpec[] {
+  return buildPreview(event, destination, { revealKey: true }).requests;
+}
+
+function buildPreview(
+  event: StoredEvent,
+  destination: CustomerioDestinationConfig,
+  keys: { revealKey: boolean },
+): Preview {
   const report = mapEventWithReport(event, destination, { report: true });
   const base = { destination: destination.name, actions: report.actions };
   if (report.outcome.kind === "stop") return { ...base, outcome: report.outcome, requests: [] };
@@ -40,9 +58,7 @@ function buildPreview(event: StoredEvent, destination: CustomerioDestinationConf
   const requests: HttpRequestSpec[] = [];
   for (const part of report.outcome.parts) {
     if (part.kind === "request") {
-      requests.push(
-        buildV1Request(destination.settings, part.request.path, part.request.body, { revealKey: false }),
-      );
+      requests.push(buildV1Request(destination.settings, part.request.path, part.request.body, keys));
       continue;
     }
     const item = serializeItem(part.action, part.op);
@@ -59,7 +75,6 @@ function buildPreview(event: StoredEvent, destination: CustomerioDestinationConf
     }
     items.push(item);
   }
-  if (items.length > 0)
-    requests.unshift(buildBatchRequest(destination.settings, items, { revealKey: false }));
+  if (items.length > 0) requests.unshift(buildBatchRequest(destination.settings, items, keys));
   return { ...base, outcome: report.outcome, requests };
 }

@@ -36,7 +36,13 @@ export function describeSettleContract(current: CurrentStore): void {
         ],
         T0 + 50,
       );
-      const common = { destination: "cio", sourceName: "web", receivedAtMs: T0, updatedAtMs: T0 + 50 };
+      const common = {
+        destination: "cio",
+        sourceName: "web",
+        eventName: null,
+        receivedAtMs: T0,
+        updatedAtMs: T0 + 50,
+      };
       expect(await current().listDeliveries({})).toEqual([
         {
           ...common,

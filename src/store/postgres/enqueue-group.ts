@@ -152,6 +152,7 @@ function insertParameters(
     delivery.createdAtMs,
     channel,
     [...destinations],
+    events.map((event) => event.eventName ?? null),
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { escapeIdentifier } from "pg";
 import { StoreError } from "../store-error.js";
+import { OBSERVE_POSTGRES_MIGRATION } from "./postgres-observe.js";
 
 /** One schema change. Versions are applied in ascending order and recorded in `schema_migrations`. */
 export interface PostgresMigration {
@@ -152,6 +153,55 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         CHECK (stage IN ('ingest', 'allowlist', 'consent', 'mapping', 'privacy', 'limits', 'delivery'));
     `,
   },
+  {
+    version: 5,
+    name: "admin users and sessions",
+    sql: `
+      -- Admin API accounts. password_hash is a self-describing scrypt string (src/auth/passwords.ts).
+      CREATE TABLE users (
+        name               text COLLATE "C" PRIMARY KEY,
+        role               text   NOT NULL CHECK (role IN ('admin', 'editor', 'viewer')),
+        password_hash      text   NOT NULL,
+        created_at_ms      bigint NOT NULL,
+        last_sign_in_at_ms bigint
+      );
+      -- Sign-in sessions: only the SHA-256 of the session id is kept, so the table cannot sign anyone in.
+      CREATE TABLE sessions (
+        id_hash         text COLLATE "C" PRIMARY KEY,
+        user_name       text COLLATE "C" NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        csrf_token      text   NOT NULL,
+        created_at_ms   bigint NOT NULL,
+        last_seen_at_ms bigint NOT NULL,
+        expires_at_ms   bigint NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_name);
+      CREATE INDEX sessions_expires ON sessions (expires_at_ms);
+    `,
+  },
+  {
+    version: 6,
+    name: "configuration versions and draft",
+    sql: `
+      -- Published configuration versions: immutable once inserted (no statement of Sluice updates or
+      -- deletes a row). document: a ConfigDocument as JSON, sealed when encryption at rest is on.
+      CREATE TABLE config_versions (
+        version         bigint PRIMARY KEY,
+        published_at_ms bigint NOT NULL,
+        published_by    text   NOT NULL,
+        note            text,
+        document        text   NOT NULL
+      );
+      -- The one draft (id 1): edits accumulate here until published.
+      CREATE TABLE config_draft (
+        id            integer PRIMARY KEY CHECK (id = 1),
+        based_on      bigint,
+        updated_at_ms bigint NOT NULL,
+        updated_by    text   NOT NULL,
+        document      text   NOT NULL
+      );
+    `,
+  },
+  OBSERVE_POSTGRES_MIGRATION,
 ];
 
 /**

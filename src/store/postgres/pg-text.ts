@@ -59,6 +59,9 @@ export function storableEvents(events: readonly EnqueueEvent[]): EnqueueEvent[] 
       ...(event.orderingKey !== undefined
         ? { orderingKey: storableText(event.orderingKey, `${at}.orderingKey`) }
         : {}),
+      ...(typeof event.eventName === "string"
+        ? { eventName: storableText(event.eventName, `${at}.eventName`) }
+        : {}),
     };
   });
 }

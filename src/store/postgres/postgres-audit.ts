@@ -47,7 +47,9 @@ export function auditStatements(schema: string) {
       )
       UPDATE ${s}.audit_state SET head_seq = $1, head_hash = $9 WHERE id = 1`,
     list(order: "ASC" | "DESC"): string {
-      return `SELECT ${COLUMNS} FROM ${s}.audit_log WHERE seq >= $1 ORDER BY seq ${order} LIMIT $2`;
+      return `SELECT ${COLUMNS} FROM ${s}.audit_log
+        WHERE seq >= $1 AND seq < $3 AND ($4::text IS NULL OR action = $4)
+        ORDER BY seq ${order} LIMIT $2`;
     },
     /** The oldest entries recorded before `$1`, as an unbroken run from the oldest, at most `$2`. */
     purgeable: `
@@ -98,9 +100,14 @@ export async function listAuditPostgres(
 ): Promise<AuditRecord[]> {
   const limit = validateAuditListFilter(filter);
   const sql = auditStatements(runner.schema).list(filter.newestFirst === true ? "DESC" : "ASC");
-  return (await runner.query<AuditRow>("listAudit", sql, [filter.fromSeq ?? 0, limit])).map(
-    auditRecordFromRow,
-  );
+  return (
+    await runner.query<AuditRow>("listAudit", sql, [
+      filter.fromSeq ?? 0,
+      limit,
+      filter.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      filter.action ?? null,
+    ])
+  ).map(auditRecordFromRow);
 }
 
 /** The chain's head and anchor (see `Store.auditState`). */

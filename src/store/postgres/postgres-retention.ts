@@ -6,6 +6,7 @@ import {
   type PostgresRunner,
   purgeAuditChunkPostgres,
 } from "./postgres-audit.js";
+import { forgetSamplesPostgres, purgeObservePostgres } from "./postgres-observe.js";
 
 /**
  * Retention purge and erasure on PostgreSQL: each chunk its own short transaction, so other nodes
@@ -108,6 +109,12 @@ export async function purgePostgres(runner: PostgresRunner, options: PurgeOption
     if (audit > 0) options.onProgress?.(removed(), total);
     if (audit < chunk) break;
   }
+  // Samples and seen paths follow the delivery log (at most 200 samples a source: one statement).
+  if (!halted()) {
+    await runner.transaction("purge", (client) =>
+      purgeObservePostgres(client, runner.schema, options.deliveryLogBefore),
+    );
+  }
   return result;
 }
 
@@ -176,5 +183,6 @@ export async function forgetPersonPostgres(
       return (await client.query(sql.orphans.events, [[...eventSeqs]])).rowCount ?? 0;
     });
   }
+  await forgetSamplesPostgres(runner, [...keys], options.matchBody);
   return result;
 }

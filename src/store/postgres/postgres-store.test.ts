@@ -250,6 +250,8 @@ describe("PostgreSQL store", () => {
     expect(indexes.map((row) => row.indexname)).toEqual([
       "audit_log_pkey",
       "audit_state_pkey",
+      "config_draft_pkey",
+      "config_versions_pkey",
       "dedupe_pkey",
       "dedupe_seen_at",
       "deliveries_destination",
@@ -261,10 +263,21 @@ describe("PostgreSQL store", () => {
       "deliveries_waiting_key",
       "destination_state_pkey",
       "event_bodies_pkey",
+      "event_samples_person",
+      "event_samples_pkey",
+      "event_samples_received_at",
+      "event_samples_source",
       "events_message_id",
       "events_pkey",
+      "events_received_at",
       "rate_limits_pkey",
       "schema_migrations_pkey",
+      "seen_paths_last_seen",
+      "seen_paths_pkey",
+      "sessions_expires",
+      "sessions_pkey",
+      "sessions_user",
+      "users_pkey",
     ]);
     const options = await adminQuery<{ relname: string; reloptions: string[] }>(
       `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

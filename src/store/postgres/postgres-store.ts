@@ -6,27 +6,55 @@ import type {
   AuditListFilter,
   AuditRecord,
   BodyReplacement,
+  ConfigDocumentReplacement,
   ClaimedDelivery,
   ClaimOptions,
+  ConfigDraftRecord,
+  ConfigVersionRecord,
+  ConfigVersionSummary,
   DeliveryLogEntry,
   DeliveryLogFilter,
   DeliveryOutcome,
   DestinationState,
   EnqueueEvent,
   EnqueueResult,
+  EventSample,
+  EventStats,
   ForgetOptions,
   ForgetResult,
+  NewEventSample,
   OutcomeCounts,
+  PublishConfigInput,
   PurgeOptions,
   PurgeResult,
   QueueStats,
   ReplayFilter,
+  SampleFilter,
+  SeenPath,
+  SeenPathFilter,
+  SeenPathUpdate,
+  SessionRecord,
+  SessionWithUser,
+  StatsRange,
   Store,
+  SampleBodyReplacement,
   StoredBody,
+  StoredConfigDocument,
+  StoredEventSample,
+  StoredSampleBody,
+  UserChanges,
+  UserRecord,
+  UserWriteResult,
 } from "../port.js";
 import { GroupCommit, type GroupCommitStats } from "../sqlite/group-commit.js";
 import { StoreError } from "../store-error.js";
-import { validateListBodies, validateReplaceBodies } from "../validate-bodies.js";
+import {
+  validateListBodies,
+  validateListPage,
+  validateReplaceBodies,
+  validateReplaceConfigDocuments,
+  validateReplaceSampleBodies,
+} from "../validate-bodies.js";
 import {
   requireEpochMs,
   validateClaim,
@@ -47,15 +75,35 @@ import {
   listAuditPostgres,
   type PostgresRunner,
 } from "./postgres-audit.js";
+import * as config from "./postgres-config.js";
+import * as observe from "./postgres-observe.js";
 import {
   type PostgresSettings,
   type PostgresStoreOptions,
   validatePostgresOptions,
 } from "./postgres-options.js";
 import { forgetPersonPostgres, purgePostgres } from "./postgres-retention.js";
+import {
+  countUsersPostgres,
+  createSessionPostgres,
+  createUserPostgres,
+  deleteExpiredSessionsPostgres,
+  deleteSessionPostgres,
+  deleteUserPostgres,
+  getSessionPostgres,
+  getUserPostgres,
+  listUsersPostgres,
+  touchSessionPostgres,
+  updateUserPostgres,
+} from "./postgres-users.js";
 import { settleRunParameters, settleRuns } from "./settle-runs.js";
 import { LOG_WHERE, type PostgresStatements, postgresStatements, REPLAY_WHERE } from "./statements.js";
-import { replaceBodiesParameters, storedBodiesStatements } from "./stored-bodies.js";
+import {
+  replaceBodiesParameters,
+  replaceConfigDocumentsParameters,
+  replaceSampleBodiesParameters,
+  storedBodiesStatements,
+} from "./stored-bodies.js";
 import { WorkChannel, type WorkListener } from "./work-channel.js";
 
 export { POSTGRES_DEFAULTS, type PostgresStoreOptions } from "./postgres-options.js";
@@ -77,9 +125,13 @@ export interface PostgresStore extends Store {
   groupCommitStats(): GroupCommitStats;
   /** The cluster-wide token bucket of the port (`rate_limits` table, one atomic upsert per token). */
   takeRequestTokens(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number>;
-  /** The port's stored-body methods (key rotation): always present on this adapter. */
+  /** The port's stored-text methods (key rotation): always present on this adapter. */
   listBodies(afterEventSeq: number, limit: number): Promise<StoredBody[]>;
   replaceBodies(rows: readonly BodyReplacement[]): Promise<number>;
+  listConfigDocuments(afterVersion: number, limit: number): Promise<StoredConfigDocument[]>;
+  replaceConfigDocuments(rows: readonly ConfigDocumentReplacement[]): Promise<number>;
+  listSampleBodies(afterId: number, limit: number): Promise<StoredSampleBody[]>;
+  replaceSampleBodies(rows: readonly SampleBodyReplacement[]): Promise<number>;
 }
 
 /** Attempts of a transaction that hit a deadlock or serialization failure before giving up. */
@@ -286,7 +338,7 @@ class PostgresStoreImpl implements PostgresStore {
     const limit = validateLogFilter(filter);
     const where: string[] = [];
     const params: unknown[] = [];
-    for (const key of ["destination", "messageId", "state", "beforeId", "fromMs", "toMs"] as const) {
+    for (const key of Object.keys(LOG_WHERE) as (keyof typeof LOG_WHERE)[]) {
       const value = filter[key];
       if (value === undefined) continue;
       params.push(typeof value === "string" ? storableText(value, `filter.${key}`) : value);
@@ -441,6 +493,56 @@ class PostgresStoreImpl implements PostgresStore {
     });
   }
 
+  async listConfigDocuments(afterVersion: number, limit: number): Promise<StoredConfigDocument[]> {
+    this.assertOpen();
+    validateListPage("afterVersion", afterVersion, limit);
+    const sql = storedBodiesStatements(this.schema);
+    const versions = await this.query<StoredConfigDocument>("listConfigDocuments", sql.listConfigVersions, [
+      afterVersion,
+      limit,
+    ]);
+    if (versions.length === limit) return versions;
+    const draft = await this.query<StoredConfigDocument>("listConfigDocuments", sql.getDraftDocument, []);
+    return [...versions, ...draft];
+  }
+
+  async replaceConfigDocuments(rows: readonly ConfigDocumentReplacement[]): Promise<number> {
+    this.assertOpen();
+    const checked = validateReplaceConfigDocuments(rows);
+    if (checked.length === 0) return 0;
+    const { versions, draft } = replaceConfigDocumentsParameters(checked);
+    const sql = storedBodiesStatements(this.schema);
+    return this.transaction("replaceConfigDocuments", async (client) => {
+      let replaced = 0;
+      if (versions[0].length > 0) {
+        replaced += (await client.query(sql.replaceConfigVersions, versions)).rowCount ?? 0;
+      }
+      if (draft !== null) replaced += (await client.query(sql.replaceDraftDocument, draft)).rowCount ?? 0;
+      return replaced;
+    });
+  }
+
+  async listSampleBodies(afterId: number, limit: number): Promise<StoredSampleBody[]> {
+    this.assertOpen();
+    validateListPage("afterId", afterId, limit);
+    return this.query<StoredSampleBody>("listSampleBodies", storedBodiesStatements(this.schema).listSampleBodies, [
+      afterId,
+      limit,
+    ]);
+  }
+
+  async replaceSampleBodies(rows: readonly SampleBodyReplacement[]): Promise<number> {
+    this.assertOpen();
+    const checked = validateReplaceSampleBodies(rows);
+    if (checked.length === 0) return 0;
+    const parameters = replaceSampleBodiesParameters(checked);
+    const sql = storedBodiesStatements(this.schema);
+    return this.transaction("replaceSampleBodies", async (client) => {
+      await client.query(sql.lockSamples, [parameters[0]]);
+      return (await client.query(sql.replaceSampleBodies, parameters)).rowCount ?? 0;
+    });
+  }
+
   async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
     this.assertOpen();
     return appendAuditPostgres(this.runner(), entry);
@@ -464,6 +566,131 @@ class PostgresStoreImpl implements PostgresStore {
   async forgetPerson(orderingKey: string, options: ForgetOptions): Promise<ForgetResult> {
     this.assertOpen();
     return forgetPersonPostgres(this.runner(), orderingKey, options);
+  }
+
+  async countUsers(): Promise<number> {
+    this.assertOpen();
+    return countUsersPostgres(this.runner());
+  }
+
+  async getUser(name: string): Promise<UserRecord | null> {
+    this.assertOpen();
+    return getUserPostgres(this.runner(), name);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    this.assertOpen();
+    return listUsersPostgres(this.runner());
+  }
+
+  async createUser(user: UserRecord, options?: { onlyIfNoUsers?: boolean }): Promise<UserWriteResult> {
+    this.assertOpen();
+    return createUserPostgres(this.runner(), user, options);
+  }
+
+  async updateUser(name: string, changes: UserChanges): Promise<UserWriteResult> {
+    this.assertOpen();
+    return updateUserPostgres(this.runner(), name, changes);
+  }
+
+  async deleteUser(name: string): ReturnType<Store["deleteUser"]> {
+    this.assertOpen();
+    return deleteUserPostgres(this.runner(), name);
+  }
+
+  async createSession(session: SessionRecord): Promise<boolean> {
+    this.assertOpen();
+    return createSessionPostgres(this.runner(), session);
+  }
+
+  async getSession(idHash: string): Promise<SessionWithUser | null> {
+    this.assertOpen();
+    return getSessionPostgres(this.runner(), idHash);
+  }
+
+  async touchSession(idHash: string, lastSeenAtMs: number, expiresAtMs: number): Promise<void> {
+    this.assertOpen();
+    await touchSessionPostgres(this.runner(), idHash, lastSeenAtMs, expiresAtMs);
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    this.assertOpen();
+    return deleteSessionPostgres(this.runner(), idHash);
+  }
+
+  async deleteExpiredSessions(nowMs: number): Promise<number> {
+    this.assertOpen();
+    return deleteExpiredSessionsPostgres(this.runner(), nowMs);
+  }
+
+  async publishConfigVersion(input: PublishConfigInput): Promise<number> {
+    this.assertOpen();
+    return config.publishConfigVersionPostgres(this.runner(), input);
+  }
+
+  async latestConfigVersion(): Promise<ConfigVersionRecord | null> {
+    this.assertOpen();
+    return config.latestConfigVersionPostgres(this.runner());
+  }
+
+  async latestConfigVersionNumber(): Promise<number | null> {
+    this.assertOpen();
+    return config.latestConfigVersionNumberPostgres(this.runner());
+  }
+
+  async getConfigVersion(version: number): Promise<ConfigVersionRecord | null> {
+    this.assertOpen();
+    return config.getConfigVersionPostgres(this.runner(), version);
+  }
+
+  async listConfigVersions(filter: { limit: number; before?: number }): Promise<ConfigVersionSummary[]> {
+    this.assertOpen();
+    return config.listConfigVersionsPostgres(this.runner(), filter);
+  }
+
+  async getConfigDraft(): Promise<ConfigDraftRecord | null> {
+    this.assertOpen();
+    return config.getConfigDraftPostgres(this.runner());
+  }
+
+  async saveConfigDraft(draft: ConfigDraftRecord): Promise<void> {
+    this.assertOpen();
+    await config.saveConfigDraftPostgres(this.runner(), draft);
+  }
+
+  async deleteConfigDraft(): Promise<boolean> {
+    this.assertOpen();
+    return config.deleteConfigDraftPostgres(this.runner());
+  }
+
+  async recordSamples(samples: readonly NewEventSample[]): Promise<void> {
+    this.assertOpen();
+    await observe.recordSamplesPostgres(this.runner(), samples);
+  }
+
+  async listSamples(filter: SampleFilter): Promise<EventSample[]> {
+    this.assertOpen();
+    return observe.listSamplesPostgres(this.runner(), filter);
+  }
+
+  async getSample(id: number): Promise<StoredEventSample | null> {
+    this.assertOpen();
+    return observe.getSamplePostgres(this.runner(), id);
+  }
+
+  async recordSeenPaths(paths: readonly SeenPathUpdate[]): Promise<void> {
+    this.assertOpen();
+    await observe.recordSeenPathsPostgres(this.runner(), paths);
+  }
+
+  async listSeenPaths(filter: SeenPathFilter): Promise<SeenPath[]> {
+    this.assertOpen();
+    return observe.listSeenPathsPostgres(this.runner(), filter);
+  }
+
+  async eventStats(range: StatsRange): Promise<EventStats> {
+    this.assertOpen();
+    return observe.eventStatsPostgres(this.runner(), range);
   }
 
   /** This store's schema and transactions, for the audit and retention functions. */

@@ -14,7 +14,8 @@ const WAITING = "state IN ('queued', 'retrying')";
 
 /** The columns of a delivery-log entry, from `deliveries AS d JOIN events AS e`. */
 const LOG_COLUMNS = `d.id AS "deliveryId", d.destination, e.source_name AS "sourceName",
-  e.message_id AS "messageId", e.event_type AS "eventType", d.state, d.stage, d.reason, d.field,
+  e.message_id AS "messageId", e.event_type AS "eventType", e.event_name AS "eventName", d.state,
+  d.stage, d.reason, d.field,
   d.attempts, d.last_status AS "lastStatus", e.received_at_ms AS "receivedAtMs",
   d.first_attempt_at_ms AS "firstAttemptAtMs", d.updated_at_ms AS "updatedAtMs", d.replays`;
 
@@ -25,6 +26,8 @@ const LOG_COLUMNS = `d.id AS "deliveryId", d.destination, e.source_name AS "sour
 export const LOG_WHERE = {
   destination: "d.destination = $n",
   messageId: "e.message_id = $n",
+  sourceName: "e.source_name = $n",
+  eventName: "e.event_name = $n",
   state: "d.state = $n",
   beforeId: "d.id < $n",
   fromMs: "d.updated_at_ms >= $n",
@@ -78,8 +81,8 @@ export function postgresStatements(schema: string) {
      */
     insertGroup: `
       WITH new_events AS (
-        INSERT INTO ${s}.events (seq, source_name, message_id, event_type, received_at_ms)
-        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+        INSERT INTO ${s}.events (seq, source_name, message_id, event_type, received_at_ms, event_name)
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $15::text[])
       ), new_bodies AS (
         INSERT INTO ${s}.event_bodies (event_seq, body)
         SELECT * FROM unnest($6::bigint[], $7::text[])

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { StoreError } from "../store-error.js";
+import { OBSERVE_MIGRATION } from "./sqlite-observe.js";
 
 /** One schema change. Versions are applied in ascending order and recorded in `schema_migrations`. */
 export interface Migration {
@@ -173,6 +174,55 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state IN ('queued', 'retrying') AND ordering_key IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: "admin users and sessions",
+    sql: `
+      -- Admin API accounts. password_hash is a self-describing scrypt string (src/auth/passwords.ts).
+      CREATE TABLE users (
+        name               TEXT    PRIMARY KEY,
+        role               TEXT    NOT NULL CHECK (role IN ('admin', 'editor', 'viewer')),
+        password_hash      TEXT    NOT NULL,
+        created_at_ms      INTEGER NOT NULL,
+        last_sign_in_at_ms INTEGER
+      ) STRICT;
+      -- Sign-in sessions: only the SHA-256 of the session id is kept, so the table cannot sign anyone in.
+      CREATE TABLE sessions (
+        id_hash         TEXT    PRIMARY KEY,
+        user_name       TEXT    NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        csrf_token      TEXT    NOT NULL,
+        created_at_ms   INTEGER NOT NULL,
+        last_seen_at_ms INTEGER NOT NULL,
+        expires_at_ms   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_user ON sessions (user_name);
+      CREATE INDEX sessions_expires ON sessions (expires_at_ms);
+    `,
+  },
+  {
+    version: 7,
+    name: "configuration versions and draft",
+    sql: `
+      -- Published configuration versions: immutable once inserted (no statement of Sluice updates or
+      -- deletes a row). document: a ConfigDocument as JSON, sealed when encryption at rest is on.
+      CREATE TABLE config_versions (
+        version         INTEGER PRIMARY KEY,
+        published_at_ms INTEGER NOT NULL,
+        published_by    TEXT    NOT NULL,
+        note            TEXT,
+        document        TEXT    NOT NULL
+      ) STRICT;
+      -- The one draft (id 1): edits accumulate here until published.
+      CREATE TABLE config_draft (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        based_on      INTEGER,
+        updated_at_ms INTEGER NOT NULL,
+        updated_by    TEXT    NOT NULL,
+        document      TEXT    NOT NULL
+      ) STRICT;
+    `,
+  },
+  OBSERVE_MIGRATION,
 ];
 
 /**

@@ -86,10 +86,17 @@ export function listAudit(db: Database.Database, filter: AuditListFilter): Audit
   const limit = validateAuditListFilter(filter);
   const order = filter.newestFirst === true ? "DESC" : "ASC";
   return db
-    .prepare<{ fromSeq: number; limit: number }, AuditRow>(
-      `SELECT ${COLUMNS} FROM audit_log WHERE seq >= @fromSeq ORDER BY seq ${order} LIMIT @limit`,
+    .prepare<{ fromSeq: number; beforeSeq: number; action: string | null; limit: number }, AuditRow>(
+      `SELECT ${COLUMNS} FROM audit_log
+       WHERE seq >= @fromSeq AND seq < @beforeSeq AND (@action IS NULL OR action = @action)
+       ORDER BY seq ${order} LIMIT @limit`,
     )
-    .all({ fromSeq: filter.fromSeq ?? 0, limit })
+    .all({
+      fromSeq: filter.fromSeq ?? 0,
+      beforeSeq: filter.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      action: filter.action ?? null,
+      limit,
+    })
     .map(auditRecordFromRow);
 }
 

@@ -3,6 +3,7 @@ import type { ForgetOptions, ForgetResult, PurgeOptions, PurgeResult } from "../
 import { ERASED_REASON, validateForget, validatePurge, wholeEventChunks } from "../retention-input.js";
 import { StoreError } from "../store-error.js";
 import { countPurgeableAudit, purgeAuditChunk } from "./sqlite-audit.js";
+import { forgetSamplesSqlite, purgeObserveSqlite } from "./sqlite-observe.js";
 
 /**
  * Retention purge and erasure on SQLite, as functions of a connection (the store's own, or one the
@@ -91,6 +92,8 @@ export async function purgeSqlite(
     if (audit < chunk) break;
     await pause();
   }
+  // Samples and seen paths follow the delivery log (at most 200 samples a source: one statement).
+  if (!halted()) write("purge", () => purgeObserveSqlite(db, options.deliveryLogBefore));
   return result;
 }
 
@@ -199,6 +202,7 @@ export async function forgetPersonSqlite(
       return deleteOrphans.run({ seqs }).changes;
     });
   }
+  write("forgetPerson", () => forgetSamplesSqlite(db, [...keys], options.matchBody));
   return result;
 }
 

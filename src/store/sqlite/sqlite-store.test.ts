@@ -138,6 +138,9 @@ describe("SQLite store", () => {
       { version: 3, name: "per-person ordering, attempt history, replays" },
       { version: 4, name: "audit log" },
       { version: 5, name: "consent and privacy stages" },
+      { version: 6, name: "admin users and sessions" },
+      { version: 7, name: "configuration versions and draft" },
+      { version: 8, name: "event names, samples, seen paths" },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { validateSamples } from "../observe-input.js";
 import type {
   AttemptRecord,
   AuditChainState,
@@ -8,26 +9,52 @@ import type {
   AuditListFilter,
   AuditRecord,
   BodyReplacement,
+  ConfigDocumentReplacement,
   ClaimedDelivery,
   ClaimOptions,
+  ConfigDraftRecord,
+  ConfigVersionRecord,
+  ConfigVersionSummary,
   DeliveryLogEntry,
   DeliveryLogFilter,
   DeliveryOutcome,
   DestinationState,
   EnqueueEvent,
   EnqueueResult,
+  EventSample,
+  EventStats,
   ForgetOptions,
   ForgetResult,
+  NewEventSample,
   OutcomeCounts,
+  PublishConfigInput,
   PurgeOptions,
   PurgeResult,
   QueueStats,
   ReplayFilter,
+  SampleFilter,
+  SeenPath,
+  SeenPathFilter,
+  SeenPathUpdate,
+  SessionRecord,
+  SessionWithUser,
+  StatsRange,
   Store,
+  SampleBodyReplacement,
   StoredBody,
+  StoredConfigDocument,
+  StoredEventSample,
+  StoredSampleBody,
+  UserChanges,
+  UserRecord,
+  UserWriteResult,
 } from "../port.js";
 import { StoreError } from "../store-error.js";
-import { validateReplaceBodies } from "../validate-bodies.js";
+import {
+  validateReplaceBodies,
+  validateReplaceConfigDocuments,
+  validateReplaceSampleBodies,
+} from "../validate-bodies.js";
 import {
   requireEpochMs,
   validateClaim,
@@ -40,9 +67,19 @@ import {
 import { GroupCommit, type GroupCommitStats } from "./group-commit.js";
 import { applyMigrations, MIGRATIONS } from "./migrations.js";
 import { appendAudit, auditState, listAudit } from "./sqlite-audit.js";
+import * as config from "./sqlite-config.js";
+import * as observe from "./sqlite-observe.js";
 import { forgetPersonSqlite, purgeSqlite } from "./sqlite-retention.js";
+import * as users from "./sqlite-users.js";
 import * as sql from "./statements.js";
-import { listStoredBodies, replaceStoredBodies } from "./stored-bodies.js";
+import {
+  listStoredBodies,
+  listStoredConfigDocuments,
+  listStoredSampleBodies,
+  replaceStoredBodies,
+  replaceStoredConfigDocuments,
+  replaceStoredSampleBodies,
+} from "./stored-bodies.js";
 import { startWriterThread, WriterThreadError } from "./writer-thread.js";
 
 export interface SqliteStoreOptions {
@@ -69,9 +106,13 @@ export interface SqliteStore extends Store {
   groupCommitStats(): GroupCommitStats;
   /** The connection's effective settings, e.g. for the startup log and `sluice doctor`. */
   pragmas(): { journalMode: string; synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA"; foreignKeys: boolean };
-  /** The port's stored-body methods (key rotation): always present on this adapter. */
+  /** The port's stored-text methods (key rotation): always present on this adapter. */
   listBodies(afterEventSeq: number, limit: number): Promise<StoredBody[]>;
   replaceBodies(rows: readonly BodyReplacement[]): Promise<number>;
+  listConfigDocuments(afterVersion: number, limit: number): Promise<StoredConfigDocument[]>;
+  replaceConfigDocuments(rows: readonly ConfigDocumentReplacement[]): Promise<number>;
+  listSampleBodies(afterId: number, limit: number): Promise<StoredSampleBody[]>;
+  replaceSampleBodies(rows: readonly SampleBodyReplacement[]): Promise<number>;
 }
 
 export const SQLITE_DEFAULTS = {
@@ -395,6 +436,30 @@ class SqliteStoreImpl implements SqliteStore {
     return this.write("replaceBodies", () => replaceStoredBodies(this.db, checked));
   }
 
+  async listConfigDocuments(afterVersion: number, limit: number): Promise<StoredConfigDocument[]> {
+    this.assertOpen();
+    return listStoredConfigDocuments(this.db, afterVersion, limit);
+  }
+
+  async replaceConfigDocuments(rows: readonly ConfigDocumentReplacement[]): Promise<number> {
+    this.assertOpen();
+    const checked = validateReplaceConfigDocuments(rows);
+    if (checked.length === 0) return 0;
+    return this.write("replaceConfigDocuments", () => replaceStoredConfigDocuments(this.db, checked));
+  }
+
+  async listSampleBodies(afterId: number, limit: number): Promise<StoredSampleBody[]> {
+    this.assertOpen();
+    return listStoredSampleBodies(this.db, afterId, limit);
+  }
+
+  async replaceSampleBodies(rows: readonly SampleBodyReplacement[]): Promise<number> {
+    this.assertOpen();
+    const checked = validateReplaceSampleBodies(rows);
+    if (checked.length === 0) return 0;
+    return this.write("replaceSampleBodies", () => replaceStoredSampleBodies(this.db, checked));
+  }
+
   async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
     this.assertOpen();
     return appendAudit(this.db, entry);
@@ -418,6 +483,133 @@ class SqliteStoreImpl implements SqliteStore {
   async forgetPerson(orderingKey: string, options: ForgetOptions): Promise<ForgetResult> {
     this.assertOpen();
     return forgetPersonSqlite(this.db, orderingKey, options);
+  }
+
+  async countUsers(): Promise<number> {
+    this.assertOpen();
+    return users.countUsers(this.db);
+  }
+
+  async getUser(name: string): Promise<UserRecord | null> {
+    this.assertOpen();
+    return users.getUser(this.db, name);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    this.assertOpen();
+    return users.listUsers(this.db);
+  }
+
+  async createUser(user: UserRecord, options?: { onlyIfNoUsers?: boolean }): Promise<UserWriteResult> {
+    this.assertOpen();
+    return users.createUser(this.db, user, options);
+  }
+
+  async updateUser(name: string, changes: UserChanges): Promise<UserWriteResult> {
+    this.assertOpen();
+    return users.updateUser(this.db, name, changes);
+  }
+
+  async deleteUser(name: string): ReturnType<Store["deleteUser"]> {
+    this.assertOpen();
+    return users.deleteUser(this.db, name);
+  }
+
+  async createSession(session: SessionRecord): Promise<boolean> {
+    this.assertOpen();
+    return users.createSession(this.db, session);
+  }
+
+  async getSession(idHash: string): Promise<SessionWithUser | null> {
+    this.assertOpen();
+    return users.getSession(this.db, idHash);
+  }
+
+  async touchSession(idHash: string, lastSeenAtMs: number, expiresAtMs: number): Promise<void> {
+    this.assertOpen();
+    users.touchSession(this.db, idHash, lastSeenAtMs, expiresAtMs);
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    this.assertOpen();
+    return users.deleteSession(this.db, idHash);
+  }
+
+  async deleteExpiredSessions(nowMs: number): Promise<number> {
+    this.assertOpen();
+    return users.deleteExpiredSessions(this.db, nowMs);
+  }
+
+  async publishConfigVersion(input: PublishConfigInput): Promise<number> {
+    this.assertOpen();
+    return config.publishConfigVersionSqlite(this.db, input);
+  }
+
+  async latestConfigVersion(): Promise<ConfigVersionRecord | null> {
+    this.assertOpen();
+    return config.latestConfigVersionSqlite(this.db);
+  }
+
+  async latestConfigVersionNumber(): Promise<number | null> {
+    this.assertOpen();
+    return config.latestConfigVersionNumberSqlite(this.db);
+  }
+
+  async getConfigVersion(version: number): Promise<ConfigVersionRecord | null> {
+    this.assertOpen();
+    return config.getConfigVersionSqlite(this.db, version);
+  }
+
+  async listConfigVersions(filter: { limit: number; before?: number }): Promise<ConfigVersionSummary[]> {
+    this.assertOpen();
+    return config.listConfigVersionsSqlite(this.db, filter);
+  }
+
+  async getConfigDraft(): Promise<ConfigDraftRecord | null> {
+    this.assertOpen();
+    return config.getConfigDraftSqlite(this.db);
+  }
+
+  async saveConfigDraft(draft: ConfigDraftRecord): Promise<void> {
+    this.assertOpen();
+    config.saveConfigDraftSqlite(this.db, draft);
+  }
+
+  async deleteConfigDraft(): Promise<boolean> {
+    this.assertOpen();
+    return config.deleteConfigDraftSqlite(this.db);
+  }
+
+  async recordSamples(samples: readonly NewEventSample[]): Promise<void> {
+    this.assertOpen();
+    const checked = validateSamples(samples);
+    if (checked.length === 0) return;
+    this.write("recordSamples", () => observe.recordSamplesSqlite(this.db, checked));
+  }
+
+  async listSamples(filter: SampleFilter): Promise<EventSample[]> {
+    this.assertOpen();
+    return observe.listSamplesSqlite(this.db, filter);
+  }
+
+  async getSample(id: number): Promise<StoredEventSample | null> {
+    this.assertOpen();
+    return observe.getSampleSqlite(this.db, id);
+  }
+
+  async recordSeenPaths(paths: readonly SeenPathUpdate[]): Promise<void> {
+    this.assertOpen();
+    this.write("recordSeenPaths", () => observe.recordSeenPathsSqlite(this.db, paths));
+  }
+
+  async listSeenPaths(filter: SeenPathFilter): Promise<SeenPath[]> {
+    this.assertOpen();
+    return observe.listSeenPathsSqlite(this.db, filter);
+  }
+
+  async eventStats(range: StatsRange): Promise<EventStats> {
+    this.assertOpen();
+    return observe.eventStatsSqlite(this.db, range);
   }
 
   async close(): Promise<void> {
@@ -584,13 +776,13 @@ function queryDeliveryLog(db: Database.Database, filter: DeliveryLogFilter): Del
   const limit = validateLogFilter(filter);
   const where: string[] = [];
   const params: Record<string, string | number> = { limit };
-  for (const key of ["destination", "messageId", "state", "beforeId", "fromMs", "toMs"] as const) {
+  for (const key of Object.keys(sql.LOG_WHERE) as (keyof typeof sql.LOG_WHERE)[]) {
     const value = filter[key];
     if (value === undefined) continue;
     where.push(sql.LOG_WHERE[key]);
     params[key] = value;
   }
-  // At most 16 distinct texts; better-sqlite3 prepares fast, and SQLite caches nothing per text anyway.
+  // One text per combination of filters; better-sqlite3 prepares fast, and SQLite caches nothing per text anyway.
   return db
     .prepare<Record<string, string | number>, DeliveryLogEntry>(sql.sqlListDeliveries(where))
     .all(params);

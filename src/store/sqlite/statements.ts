@@ -19,8 +19,8 @@ export const SQL_RECORD_DEDUPE_KEY = `
   RETURNING 1`;
 
 export const SQL_INSERT_EVENT = `
-  INSERT INTO events (source_name, message_id, event_type, received_at_ms, body)
-  VALUES (@sourceName, @messageId, @eventType, @receivedAtMs, @body)`;
+  INSERT INTO events (source_name, message_id, event_type, received_at_ms, body, event_name)
+  VALUES (@sourceName, @messageId, @eventType, @receivedAtMs, @body, @eventName)`;
 
 export const SQL_INSERT_DELIVERY = `
   INSERT INTO deliveries (event_seq, destination, state, created_at_ms, updated_at_ms, ordering_key)
@@ -172,8 +172,8 @@ export const SQL_EVENT_BODY = `
 export function sqlListDeliveries(where: readonly string[]): string {
   return `
   SELECT d.id AS deliveryId, d.destination, e.source_name AS sourceName, e.message_id AS messageId,
-         e.event_type AS eventType, d.state, d.stage, d.reason, d.field, d.attempts,
-         d.last_status AS lastStatus, e.received_at_ms AS receivedAtMs,
+         e.event_type AS eventType, e.event_name AS eventName, d.state, d.stage, d.reason, d.field,
+         d.attempts, d.last_status AS lastStatus, e.received_at_ms AS receivedAtMs,
          d.first_attempt_at_ms AS firstAttemptAtMs, d.updated_at_ms AS updatedAtMs, d.replays
   FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq
   ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
@@ -185,6 +185,8 @@ export function sqlListDeliveries(where: readonly string[]): string {
 export const LOG_WHERE = {
   destination: "d.destination = @destination",
   messageId: "e.message_id = @messageId",
+  sourceName: "e.source_name = @sourceName",
+  eventName: "e.event_name = @eventName",
   state: "d.state = @state",
   beforeId: "d.id < @beforeId",
   fromMs: "d.updated_at_ms >= @fromMs",

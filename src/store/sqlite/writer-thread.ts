@@ -34,7 +34,7 @@ function writeEvent(event) {
   const body = event.destinations.length > 0 ? event.body : null;
   const eventSeq = insertEvent.run({
     sourceName: event.sourceName, messageId: event.messageId, eventType: event.eventType,
-    receivedAtMs: event.receivedAtMs, body,
+    receivedAtMs: event.receivedAtMs, body, eventName: event.eventName ?? null,
   }).lastInsertRowid;
   for (const destination of event.destinations) {
     insertDelivery.run({ eventSeq, destination, receivedAtMs: event.receivedAtMs, orderingKey: event.orderingKey ?? null });
