@@ -334,7 +334,7 @@ export function DestinationForm(props: {
         }),
         original
           ? "Write-only: the stored key is never shown. Type a new key to replace it."
-          : "The Track API key of the workspace. It is stored encrypted and never shown again.",
+          : "The Track API key of the workspace. Write-only: never shown again (encrypted at rest when SLUICE_ENCRYPTION_KEY is set).",
       )}
       {field(
         "region",
