@@ -176,9 +176,6 @@ Try it without a Customer.io workspace: run "npm run sluice -- sandbox" and set 
  */
 export async function startSluice(options: StartOptions): Promise<RunningSluice> {
   const { env } = options;
-  // Refuse before opening anything: an admin API reachable from the network must require a token.
-  const adminProblem = adminExposureProblem(env);
-  if (adminProblem) throw new StartupError(adminProblem);
   const logger = options.logger ?? createLogger({ level: env.logLevel });
   const clock = options.clock ?? Date.now;
   // File mode (SLUICE_CONFIG, or a test's config): that configuration stays. Else database mode.
@@ -208,6 +205,15 @@ export async function startSluice(options: StartOptions): Promise<RunningSluice>
 
   const opened = await openStore(env, logger);
   const { store } = opened;
+  // An admin API reachable from the network must require authentication: a token, or a user
+  // account to sign in with (the accounts are in the store, so this is checked once it is open).
+  try {
+    const problem = adminExposureProblem(env) && adminExposureProblem(env, await store.countUsers());
+    if (problem) throw new StartupError(problem);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   // Every start is audited, with a fingerprint of the configuration file (never its content).
   await audit(
     store,

@@ -42,10 +42,15 @@ describe("adminExposureProblem", () => {
       adminExposureProblem({ adminHost: "10.0.0.5", ...none, viewerToken: new Secret(VIEWER_TOKEN) }),
     ).toBeNull();
   });
-  it("refuses another address without a token, naming the variables", () => {
-    expect(adminExposureProblem({ adminHost: "0.0.0.0", ...none })).toBe(
-      "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address: set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN) so that the admin API requires a token, or bind it to 127.0.0.1",
-    );
+  it("refuses another address with neither a token nor a user account, naming both ways out", () => {
+    const refusal =
+      "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address, and the admin API has no way to authenticate: create a user account (sluice users add <name> --role admin) to sign in with, or set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN), or bind it to 127.0.0.1";
+    expect(adminExposureProblem({ adminHost: "0.0.0.0", ...none })).toBe(refusal);
+    expect(adminExposureProblem({ adminHost: "0.0.0.0", ...none }, 0)).toBe(refusal);
+  });
+  it("allows another address without a token once a user account exists (sign-in is authentication)", () => {
+    expect(adminExposureProblem({ adminHost: "0.0.0.0", ...none }, 1)).toBeNull();
+    expect(adminExposureProblem({ adminHost: "10.0.0.5", ...none }, 3)).toBeNull();
   });
 });
 
@@ -260,11 +265,15 @@ describe("the admin API's 401/403 matrix", () => {
     ]);
   });
 
-  it("without tokens and without the loopback allowance, refuses everyone", async () => {
+  it("without tokens and without the loopback allowance (bound off loopback, accounts exist), asks everyone to sign in", async () => {
     fx = await adminFixture({ adminToken: null, viewerToken: null });
-    expect((await fx.app.inject({ url: "/admin/api/health", remoteAddress: "127.0.0.1" })).statusCode).toBe(
-      401,
-    );
+    for (const remoteAddress of ["127.0.0.1", "10.0.0.5"]) {
+      const response = await fx.app.inject({ url: "/admin/api/health", remoteAddress });
+      expect([response.statusCode, response.json().error.message]).toEqual([
+        401,
+        "sign in (POST /admin/api/session), or send Authorization: Bearer <token> with SLUICE_ADMIN_TOKEN or SLUICE_VIEWER_TOKEN",
+      ]);
+    }
   });
 });
 

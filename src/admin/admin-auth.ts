@@ -43,15 +43,18 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Why the admin API must not start with these settings, or null when it may: on an address other
- * than loopback, at least one token is required.
+ * than loopback it must require authentication, a token or a user account to sign in with
+ * (`userCount`: how many accounts the store holds; the default 0 asks "without counting them").
  *
  * @example
  * adminExposureProblem({ adminHost: "0.0.0.0", adminToken: null, viewerToken: null })
- * // "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address: set SLUICE_ADMIN_TOKEN ..."
+ * // "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address, ... sluice users add <name> --role admin ..."
+ * adminExposureProblem({ adminHost: "0.0.0.0", adminToken: null, viewerToken: null }, 1) // null
  */
-export function adminExposureProblem(env: AdminTokens & { adminHost: string }): string | null {
+export function adminExposureProblem(env: AdminTokens & { adminHost: string }, userCount = 0): string | null {
   if (isLoopbackHost(env.adminHost) || env.adminToken !== null || env.viewerToken !== null) return null;
-  return `SLUICE_ADMIN_HOST is ${env.adminHost}, which is not a loopback address: set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN) so that the admin API requires a token, or bind it to 127.0.0.1`;
+  if (userCount > 0) return null;
+  return `SLUICE_ADMIN_HOST is ${env.adminHost}, which is not a loopback address, and the admin API has no way to authenticate: create a user account (sluice users add <name> --role admin) to sign in with, or set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN), or bind it to 127.0.0.1`;
 }
 
 /**
@@ -171,7 +174,10 @@ export function createRequestAuthenticator(
         caller: { role: session.role, via: "session", actor: `user:${session.userName}`, session },
       };
     }
-    if (tokensConfigured) return { ok: false, reason: "missing credentials" };
+    // No token, and the admin API is not bound to loopback (allowed once a user account exists): sign in.
+    if (tokensConfigured || options.allowLoopbackWithoutToken !== true) {
+      return { ok: false, reason: "missing credentials" };
+    }
     const local = checkStatic(undefined, remoteAddress);
     if (!local.ok) return { ok: false, reason: "not loopback" };
     // The local operator is admin only until the first account exists: after that, sign in.

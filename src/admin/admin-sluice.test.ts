@@ -1,11 +1,12 @@
 // The admin API inside a running Sluice, over real sockets: its own port, token auth, start-up
 // refusal, and a replay that really re-delivers to the strict simulator.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { hashPassword } from "../auth/passwords.js";
 import type { DeadLetterPage, TraceResponse } from "../contracts/admin.js";
 import { emptyConfig } from "../contracts/config.js";
 import { type RunningSluice, readEnv, StartupError, startSluice } from "../main.js";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { startPipeline } from "../test-support/pipeline.js";
 import { memoryLogger } from "../test-support/silent-logger.js";
 import { tempDir } from "../test-support/temp-dir.js";
@@ -24,7 +25,7 @@ function dataDir(): string {
 }
 
 describe("startSluice and the admin API", () => {
-  it("refuses a non-loopback admin address without a token, before opening the database", async () => {
+  it("refuses a non-loopback admin address with neither a token nor a user account", async () => {
     const dir = dataDir();
     const log = memoryLogger();
     const start = startSluice({
@@ -35,9 +36,57 @@ describe("startSluice and the admin API", () => {
     });
     await expect(start).rejects.toThrow(StartupError);
     await expect(start).rejects.toThrow(
-      "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address: set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN) so that the admin API requires a token, or bind it to 127.0.0.1",
+      "SLUICE_ADMIN_HOST is 0.0.0.0, which is not a loopback address, and the admin API has no way to authenticate: create a user account (sluice users add <name> --role admin) to sign in with, or set SLUICE_ADMIN_TOKEN (and optionally SLUICE_VIEWER_TOKEN), or bind it to 127.0.0.1",
     );
-    expect(existsSync(join(dir, "sluice.db"))).toBe(false);
+    // Refused before anything listened or was recorded: no start in the audit log, the store closed.
+    const store = openSqliteStore({ path: join(dir, "sluice.db") });
+    cleanup.push(() => store.close());
+    expect(await store.listAudit({})).toEqual([]);
+    expect(log.lines.map((line) => JSON.parse(line).event)).not.toContain("admin.started");
+  });
+
+  it("starts on a non-loopback admin address without a token once a user account exists: sign-in is required", async () => {
+    const dir = dataDir();
+    const password = "correct horse battery staple";
+    const seed = openSqliteStore({ path: join(dir, "sluice.db") });
+    await seed.createUser({
+      name: "ada",
+      role: "admin",
+      passwordHash: await hashPassword(password),
+      createdAtMs: 1,
+      lastSignInAtMs: null,
+    });
+    await seed.close();
+    const sluice = await startSluice({
+      env: readEnv(
+        {
+          PORT: "0",
+          HOST: "127.0.0.1",
+          SLUICE_DATA_DIR: dir,
+          SLUICE_ADMIN_HOST: "0.0.0.0",
+          SLUICE_ADMIN_PORT: "0",
+        },
+        dir,
+      ),
+      rawEnv: {},
+      config: emptyConfig(),
+      logger: memoryLogger().logger,
+    });
+    cleanup.push(() => sluice.stop());
+    // Even from this machine: bound off loopback, a request without credentials is not admin.
+    const anonymous = await fetch(`${sluice.adminUrl}/admin/api/health`);
+    const refused = (await anonymous.json()) as { error: { code: string } };
+    expect([anonymous.status, refused.error.code]).toEqual([401, "ER_ADMIN_UNAUTHORIZED"]);
+    const signIn = await fetch(`${sluice.adminUrl}/admin/api/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "ada", password }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect(cookie).toMatch(/^sluice_session=./);
+    const health = await fetch(`${sluice.adminUrl}/admin/api/health`, { headers: { cookie } });
+    expect(health.status).toBe(200);
   });
 
   it("refuses a token too short to be safe, without printing it", () => {
@@ -115,7 +164,7 @@ describe("startSluice and the admin API", () => {
     expect(lines).not.toContain(ADMIN_TOKEN);
     expect(lines).not.toContain(VIEWER_TOKEN);
     const started = log.lines.map((line) => JSON.parse(line)).find((line) => line.event === "admin.started");
-    expect(started).toMatchObject({ host: "0.0.0.0", auth: ["admin", "viewer"] });
+    expect(started).toMatchObject({ host: "0.0.0.0", auth: ["user accounts", "admin token", "viewer token"] });
   });
 
   it("says which port is taken when the admin API cannot listen", async () => {

@@ -202,6 +202,16 @@ describe("the OpenAPI document", () => {
     expect(doc.paths["/admin/api/session"]?.["get"]?.["security"]).toEqual([]);
     expect(doc.paths["/admin/api/users"]?.["get"]).not.toHaveProperty("security");
   });
+
+  it("describes the preview inside a test-send's answer by reference to the one Preview schema", () => {
+    const schemas = (doc["components"] as { schemas: Record<string, Json & { properties?: Json }> }).schemas;
+    expect(schemas["TestSendResult"]?.properties?.["preview"]).toEqual({
+      $ref: "#/components/schemas/Preview",
+    });
+    expect(doc.paths["/admin/api/preview"]?.["post"]?.responses["200"]).toMatchObject({
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Preview" } } },
+    });
+  });
 });
 
 describe("toEpochMs", () => {

@@ -14,8 +14,9 @@ export interface RunningAdmin {
 
 /**
  * Start the admin API on its own address (`SLUICE_ADMIN_HOST:SLUICE_ADMIN_PORT`). The caller has
- * already refused a non-loopback address without a token (`adminExposureProblem`); requests without a
- * token are accepted only when no token is configured and the address is loopback.
+ * already refused a non-loopback address with neither a token nor a user account
+ * (`adminExposureProblem`). Requests sign in (session cookie) or send a token; without either they are
+ * accepted, as admin, only while no token and no account exist and they come from loopback.
  *
  * @example
  * const admin = await startAdminServer(deps, readAdminEnv(process.env, 8080));
@@ -48,9 +49,10 @@ export async function startAdminServer(deps: AdminDeps, env: AdminEnv): Promise<
       event: LOG.adminStarted,
       port,
       host: env.adminHost,
-      auth: noToken
-        ? "none (loopback only)"
-        : [env.adminToken && "admin", env.viewerToken && "viewer"].filter(Boolean),
+      auth: [
+        "user accounts",
+        ...(noToken ? [] : [env.adminToken && "admin token", env.viewerToken && "viewer token"]),
+      ].filter(Boolean),
     },
     `admin API on ${url}${ADMIN_API_PREFIX}`,
   );

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { event, T0 } from "../store/contract/fixtures.js";
 import { encryptStore, sealedKeyId } from "../store/encrypted-store.js";
 import { Keyring } from "../store/keyring.js";
-import type { DeliveryOutcome, Store } from "../store/port.js";
+import type { DeliveryOutcome, NewEventSample, Store } from "../store/port.js";
 import {
   requirePostgres,
   TEST_DATABASE_URL,
@@ -14,7 +14,16 @@ import { openSqliteStore, type SqliteStore } from "../store/sqlite/sqlite-store.
 import { openSqliteBodies } from "../store/sqlite/stored-bodies.js";
 import { tempDir } from "../test-support/temp-dir.js";
 import type { CliIo } from "./command.js";
-import { type BodyStore, reencryptBodies, rotateKeyWith, scanBodies } from "./rotate-key.js";
+import {
+  type BodyStore,
+  configKind,
+  reencryptBodies,
+  reencryptSealed,
+  rotateKeyWith,
+  type SealedStore,
+  samplesKind,
+  scanBodies,
+} from "./rotate-key.js";
 import { runCli } from "./run-cli.js";
 
 // The PostgreSQL half needs the local server: without it the whole file fails (never a skip).
@@ -97,6 +106,100 @@ async function expectReadableWithK2Only(inner: Store, expected: { waiting: strin
   );
 }
 
+/** The store's stored-text methods, bound: what the command opens. */
+function sealedMethods(inner: SealedStore): SealedStore {
+  return {
+    listBodies: (after, limit) => inner.listBodies(after, limit),
+    replaceBodies: (rows) => inner.replaceBodies(rows),
+    listConfigDocuments: (after, limit) => inner.listConfigDocuments(after, limit),
+    replaceConfigDocuments: (rows) => inner.replaceConfigDocuments(rows),
+    listSampleBodies: (after, limit) => inner.listSampleBodies(after, limit),
+    replaceSampleBodies: (rows) => inner.replaceSampleBodies(rows),
+  };
+}
+
+/** A configuration document holding a destination API key (the secret rotation must keep sealed). */
+function doc(n: number): string {
+  return JSON.stringify({
+    sources: [{ name: "web", writeKey: `wk_${n}` }],
+    destinations: [
+      { name: "cio", type: "customerio", settings: { siteId: "site", apiKey: `api-key-${n}`, region: "us" } },
+    ],
+  });
+}
+
+const DRAFT = { basedOn: 3, updatedAtMs: T0 + 9, updatedBy: "user:bo", document: doc(9) };
+
+/** Version 1 in plaintext (from before encryption), versions 2 and 3 and the draft under k1. */
+async function fillConfig(inner: Store): Promise<void> {
+  const publish = (store: Store, n: number) =>
+    store.publishConfigVersion({
+      publishedAtMs: T0 + n,
+      publishedBy: "user:ada",
+      note: `v${n}`,
+      document: doc(n),
+      expectedLatest: n === 1 ? null : n - 1,
+    });
+  await publish(inner, 1);
+  await publish(encryptStore(inner, K1), 2);
+  await publish(encryptStore(inner, K1), 3);
+  await encryptStore(inner, K1).saveConfigDraft(DRAFT);
+}
+
+/** With only k2 left, the latest version, the older ones and the draft read back; none is under k1. */
+async function expectConfigReadableWithK2Only(inner: Store & SealedStore): Promise<void> {
+  const store = encryptStore(inner, K2);
+  expect(await store.latestConfigVersion()).toEqual({
+    version: 3,
+    publishedAtMs: T0 + 3,
+    publishedBy: "user:ada",
+    note: "v3",
+    document: doc(3),
+  });
+  expect((await store.getConfigVersion(1))?.document).toBe(doc(1));
+  expect((await store.getConfigVersion(2))?.document).toBe(doc(2));
+  expect(await store.getConfigDraft()).toEqual(DRAFT);
+  const stored = await inner.listConfigDocuments(0, 100);
+  expect(stored.map((row) => [row.version, sealedKeyId(row.document)])).toEqual([
+    [1, "k2"],
+    [2, "k2"],
+    [3, "k2"],
+    [null, "k2"],
+  ]);
+  expect(stored.map((row) => row.document).join()).not.toContain("api-key-");
+}
+
+function sample(messageId: string): NewEventSample {
+  return {
+    sourceName: "web",
+    eventType: "track",
+    eventName: "Viewed",
+    messageId,
+    receivedAtMs: T0,
+    test: false,
+    body: body(messageId),
+    orderingKey: `person-${messageId}`,
+  };
+}
+
+/** 2 plaintext samples, 3 under k1, then 1 under k2 (after the restart with the new key). */
+async function fillSamples(inner: Store): Promise<string[]> {
+  await inner.recordSamples([sample("t0"), sample("t1")]);
+  await encryptStore(inner, K1).recordSamples(["u0", "u1", "u2"].map(sample));
+  await encryptStore(inner, K2_K1).recordSamples([sample("v0")]);
+  return ["t0", "t1", "u0", "u1", "u2", "v0"];
+}
+
+/** With only k2 left, every sample reads back as it was recorded; none is under k1 or plaintext. */
+async function expectSamplesReadableWithK2Only(inner: Store & SealedStore, messageIds: string[]) {
+  const store = encryptStore(inner, K2);
+  const listed = [...(await store.listSamples({}))].reverse();
+  expect(listed.map((row) => row.messageId)).toEqual(messageIds);
+  for (const row of listed) expect((await store.getSample(row.id))?.body).toBe(body(row.messageId));
+  const stored = await inner.listSampleBodies(0, 100);
+  expect(stored.map((row) => sealedKeyId(row.body))).toEqual(messageIds.map(() => "k2"));
+}
+
 function sqliteFixture(): { dir: string; inner: SqliteStore; io: ReturnType<typeof cliIo> } {
   const dir = tempDir();
   cleanups.push(dir.remove);
@@ -114,7 +217,7 @@ describe("sluice rotate-key on SQLite, beside an open store", () => {
 
     expect(await runCli(["rotate-key", "--dry-run"], io)).toBe(0);
     expect(io.out.splice(0)).toEqual([
-      "18 of 22 stored bodies would be re-encrypted to key k2 (dry run: nothing changed)\n",
+      "18 of 22 event bodies, 0 of 0 configuration documents and 0 of 0 event samples would be re-encrypted to key k2 (dry run: nothing changed)\n",
     ]);
     expect((await inner.listBodies(0, 100)).map((row) => sealedKeyId(row.body) ?? "plain")).toEqual([
       ...Array(3).fill("plain"),
@@ -124,17 +227,21 @@ describe("sluice rotate-key on SQLite, beside an open store", () => {
 
     expect(await runCli(["rotate-key", "--chunk-size", "4"], io)).toBe(0);
     expect(io.out).toEqual([
-      "re-encrypted 18 bodies to key k2; 0 were delivered or changed meanwhile and left alone\n",
-      "every stored body is under key k2: older keys can now be removed from the key file\n",
+      "re-encrypted 18 event bodies to key k2; 0 were delivered or changed meanwhile and left alone\n",
+      "re-encrypted 0 configuration documents: all 0 were under key k2\n",
+      "re-encrypted 0 event samples: all 0 were under key k2\n",
+      "every stored event body, configuration document and event sample is under key k2: older keys can now be removed from the key file\n",
     ]);
-    expect(io.err.at(-1)).toMatch(/^re-encrypted 18\/18( \(\d+\/s\))?\n$/);
+    expect(io.err.at(-1)).toMatch(/^re-encrypted event bodies 18\/18( \(\d+\/s\))?\n$/);
     const stored = await inner.listBodies(0, 100);
     expect(stored.map((row) => sealedKeyId(row.body))).toEqual(Array(22).fill("k2"));
     await expectReadableWithK2Only(inner, expected);
 
     io.out.length = 0;
     expect(await runCli(["rotate-key"], io)).toBe(0);
-    expect(io.out).toEqual(["all 22 stored bodies are under key k2: nothing to do\n"]);
+    expect(io.out).toEqual([
+      "all 22 event bodies, 0 configuration documents and 0 event samples are under key k2: nothing to do\n",
+    ]);
   });
 
   it("never brings back a body the running Sluice deleted between listing and replacing", async () => {
@@ -171,10 +278,12 @@ describe("sluice rotate-key on SQLite, beside an open store", () => {
     await encryptStore(inner, K1).enqueue([event("m1", { body: body("m1") })]);
     expect(await runCli(["rotate-key"], io)).toBe(1);
     expect(io.out).toEqual([
-      "re-encrypted 1 bodies to key k2; 0 were delivered or changed meanwhile and left alone\n",
+      "re-encrypted 1 event bodies to key k2; 0 were delivered or changed meanwhile and left alone\n",
+      "re-encrypted 0 configuration documents: all 0 were under key k2\n",
+      "re-encrypted 0 event samples: all 0 were under key k2\n",
     ]);
     expect(io.err.at(-1)).toBe(
-      '1 bodies could not be decrypted and were left as they are; the first: ER_STORE_DECRYPT_FAILED: the body of event 1 is encrypted under key id "k0", which is not in the keyring (keys: k2, k1); add that key back to SLUICE_ENCRYPTION_KEY_FILE below the current one\n',
+      '1 event bodies could not be decrypted and were left as they are; the first: ER_STORE_DECRYPT_FAILED: the body of event 1 is encrypted under key id "k0", which is not in the keyring (keys: k2, k1); add that key back to SLUICE_ENCRYPTION_KEY_FILE below the current one\n',
     );
     expect((await inner.listBodies(0, 10)).map((row) => sealedKeyId(row.body))).toEqual(["k0", "k2"]);
   });
@@ -183,18 +292,112 @@ describe("sluice rotate-key on SQLite, beside an open store", () => {
     const { inner } = sqliteFixture();
     const oldNode = encryptStore(inner, K1);
     await oldNode.enqueue([event("m1", { body: body("m1") })]);
-    const bodies: BodyStore = {
-      listBodies: (after, limit) => inner.listBodies(after, limit),
+    await oldNode.saveConfigDraft({ basedOn: null, updatedAtMs: T0, updatedBy: "user:ada", document: "{}" });
+    const store: SealedStore = {
+      ...sealedMethods(inner),
       async replaceBodies(rows) {
         await oldNode.enqueue([event(`late-${rows.length}`, { body: body("late") })]);
         return inner.replaceBodies(rows);
       },
+      async replaceConfigDocuments(rows) {
+        const replaced = await inner.replaceConfigDocuments(rows);
+        await oldNode.publishConfigVersion({
+          publishedAtMs: T0,
+          publishedBy: "user:ada",
+          note: null,
+          document: "{}",
+          expectedLatest: null,
+        });
+        return replaced;
+      },
     };
     const io = cliIo({}, "/");
-    expect(await rotateKeyWith(bodies, K2_K1, { dryRun: false, chunkSize: 500 }, io)).toBe(1);
+    expect(await rotateKeyWith(store, K2_K1, { dryRun: false, chunkSize: 500 }, io)).toBe(1);
     expect(io.err.at(-1)).toBe(
-      "1 stored bodies are still not under key k2: a node still writes with another key? Restart every node with the new key file first, then run sluice rotate-key again\n",
+      "1 event bodies, 1 configuration documents are still not under key k2: a node still writes with another key? Restart every node with the new key file first, then run sluice rotate-key again\n",
     );
+  });
+
+  it("re-seals every configuration version and the draft: they read with the old key removed", async () => {
+    const { inner, io } = sqliteFixture();
+    await fillConfig(inner);
+    await expect(encryptStore(inner, K2).latestConfigVersion()).rejects.toMatchObject({
+      code: "ER_STORE_DECRYPT_FAILED",
+    });
+    expect(await runCli(["rotate-key", "--chunk-size", "2"], io)).toBe(0);
+    expect(io.out).toEqual([
+      "re-encrypted 0 event bodies: all 0 were under key k2\n",
+      "re-encrypted 4 configuration documents to key k2; 0 were changed meanwhile (a draft saved or published) and left alone\n",
+      "re-encrypted 0 event samples: all 0 were under key k2\n",
+      "every stored event body, configuration document and event sample is under key k2: older keys can now be removed from the key file\n",
+    ]);
+    expect(io.err.at(-1)).toMatch(/^re-encrypted configuration documents 4\/4( \(\d+\/s\))?\n$/);
+    await expectConfigReadableWithK2Only(inner);
+  });
+
+  it("re-seals every event sample: they read with the old key removed", async () => {
+    const { inner, io } = sqliteFixture();
+    const messageIds = await fillSamples(inner);
+    expect(await runCli(["rotate-key", "--dry-run"], io)).toBe(0);
+    expect(io.out.splice(0)).toEqual([
+      "0 of 0 event bodies, 0 of 0 configuration documents and 5 of 6 event samples would be re-encrypted to key k2 (dry run: nothing changed)\n",
+    ]);
+    expect(await runCli(["rotate-key", "--chunk-size", "2"], io)).toBe(0);
+    expect(io.out).toEqual([
+      "re-encrypted 0 event bodies: all 0 were under key k2\n",
+      "re-encrypted 0 configuration documents: all 0 were under key k2\n",
+      "re-encrypted 5 event samples to key k2; 0 were pruned or changed meanwhile and left alone\n",
+      "every stored event body, configuration document and event sample is under key k2: older keys can now be removed from the key file\n",
+    ]);
+    await expectSamplesReadableWithK2Only(inner, messageIds);
+  });
+
+  it("leaves a draft saved meanwhile and a sample erased meanwhile alone", async () => {
+    const { dir, inner } = sqliteFixture();
+    await fillConfig(inner);
+    await fillSamples(inner);
+    const side = openSqliteBodies(join(dir, "data", "sluice.db"));
+    cleanups.push(() => side.close());
+    const running = encryptStore(inner, K2_K1); // the running Sluice, restarted with the new key file
+    const racing: SealedStore = {
+      ...sealedMethods(side),
+      async listConfigDocuments(after, limit) {
+        const page = await side.listConfigDocuments(after, limit);
+        await running.saveConfigDraft({ ...DRAFT, document: doc(10), updatedAtMs: T0 + 10 });
+        return page;
+      },
+      async listSampleBodies(after, limit) {
+        const page = await side.listSampleBodies(after, limit);
+        await running.forgetPerson("person-u1", { nowMs: T0 + 10 });
+        return page;
+      },
+    };
+    expect(await reencryptSealed(configKind(racing), K2_K1, { chunkSize: 10 })).toEqual({
+      reencrypted: 3,
+      leftAlone: 1,
+      unreadable: 0,
+      firstProblem: null,
+    });
+    expect(await encryptStore(inner, K2).getConfigDraft()).toEqual({
+      ...DRAFT,
+      document: doc(10),
+      updatedAtMs: T0 + 10,
+    });
+    expect(await reencryptSealed(samplesKind(racing), K2_K1, { chunkSize: 10 })).toEqual({
+      reencrypted: 4,
+      leftAlone: 1,
+      unreadable: 0,
+      firstProblem: null,
+    });
+    expect(
+      (await inner.listSampleBodies(0, 10)).map((row) => [row.messageId, sealedKeyId(row.body)]),
+    ).toEqual([
+      ["t0", "k2"],
+      ["t1", "k2"],
+      ["u0", "k2"],
+      ["u2", "k2"],
+      ["v0", "k2"],
+    ]);
   });
 
   it("refuses to run without keys, and with bad arguments", async () => {
@@ -231,8 +434,10 @@ describe("sluice rotate-key on PostgreSQL, beside an open store", () => {
     );
     expect(await runCli(["rotate-key", "--chunk-size", "5"], io)).toBe(0);
     expect(io.out).toEqual([
-      "re-encrypted 18 bodies to key k2; 0 were delivered or changed meanwhile and left alone\n",
-      "every stored body is under key k2: older keys can now be removed from the key file\n",
+      "re-encrypted 18 event bodies to key k2; 0 were delivered or changed meanwhile and left alone\n",
+      "re-encrypted 0 configuration documents: all 0 were under key k2\n",
+      "re-encrypted 0 event samples: all 0 were under key k2\n",
+      "every stored event body, configuration document and event sample is under key k2: older keys can now be removed from the key file\n",
     ]);
     expect((await inner.listBodies(0, 100)).map((row) => sealedKeyId(row.body))).toEqual(
       Array(22).fill("k2"),
@@ -260,5 +465,40 @@ describe("sluice rotate-key on PostgreSQL, beside an open store", () => {
     expect((await inner.listBodies(0, 10)).map((row) => [row.messageId, sealedKeyId(row.body)])).toEqual([
       ["m2", "k2"],
     ]);
+  });
+  function pgIo(schema: string): ReturnType<typeof cliIo> {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    writeFileSync(join(dir.path, "keys.txt"), KEY_FILE);
+    return cliIo(
+      {
+        SLUICE_DATABASE_URL: TEST_DATABASE_URL,
+        SLUICE_DATABASE_SCHEMA: schema,
+        SLUICE_ENCRYPTION_KEY_FILE: "keys.txt",
+      },
+      dir.path,
+    );
+  }
+
+  it("re-seals every configuration version and the draft: they read with the old key removed", async () => {
+    const inner = await pgStores.open();
+    await fillConfig(inner);
+    const io = pgIo(inner.schema);
+    expect(await runCli(["rotate-key", "--chunk-size", "3"], io)).toBe(0);
+    expect(io.out[1]).toBe(
+      "re-encrypted 4 configuration documents to key k2; 0 were changed meanwhile (a draft saved or published) and left alone\n",
+    );
+    await expectConfigReadableWithK2Only(inner);
+  });
+
+  it("re-seals every event sample: they read with the old key removed", async () => {
+    const inner = await pgStores.open();
+    const messageIds = await fillSamples(inner);
+    const io = pgIo(inner.schema);
+    expect(await runCli(["rotate-key", "--chunk-size", "4"], io)).toBe(0);
+    expect(io.out[2]).toBe(
+      "re-encrypted 5 event samples to key k2; 0 were pruned or changed meanwhile and left alone\n",
+    );
+    await expectSamplesReadableWithK2Only(inner, messageIds);
   });
 });

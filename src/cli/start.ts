@@ -22,8 +22,8 @@ Environment:
   SLUICE_DELIVERY            on (default) or paused
   SLUICE_ADMIN_PORT          admin API port (default 8081; 0 when PORT is 0)
   SLUICE_ADMIN_HOST          admin API listen address (default 127.0.0.1)
-  SLUICE_ADMIN_TOKEN         bearer token of the admin role (required off loopback, with or
-                             instead of SLUICE_VIEWER_TOKEN)
+  SLUICE_ADMIN_TOKEN         bearer token of the admin role (off loopback, a token or at least
+                             one user account is required: sluice users add NAME --role admin)
   SLUICE_VIEWER_TOKEN        bearer token of the viewer role (never sees payload values)`,
   async run(args, io) {
     const env = { ...io.env };

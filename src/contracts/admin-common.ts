@@ -13,6 +13,20 @@ export const ADMIN_API_VERSION = "0.1.0";
 export const ADMIN_ROLES = ["admin", "editor", "viewer"] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
+/**
+ * The store's delivery stages (`DeliveryStage` in store/port.ts; a test keeps the two equal). Here so
+ * that the delivery log (admin.ts) and the preview (admin-preview.ts) share one list.
+ */
+export const DELIVERY_STAGES = [
+  "ingest",
+  "allowlist",
+  "consent",
+  "mapping",
+  "privacy",
+  "limits",
+  "delivery",
+] as const;
+
 /** Named response schemas: each becomes `#/components/schemas/<id>` (converted as output). */
 export const adminResponseSchemas = z.registry<{ id: string; description?: string }>();
 /** Named request schemas (bodies): each becomes `#/components/schemas/<id>` (converted as input). */

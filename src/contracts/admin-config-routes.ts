@@ -7,6 +7,7 @@ import {
   adminResponseSchemas,
   EDITORS,
 } from "./admin-common.js";
+import { PreviewResponseSchema } from "./admin-preview.js";
 import {
   ActionDocumentSchema,
   ConfigDocumentSchema,
@@ -375,7 +376,7 @@ export const ActionsSavedSchema = z
 export const TestSendResponseSchema = z
   .strictObject({
     target: z.enum(["sandbox", "workspace"]),
-    preview: z.unknown().meta({ description: "The preview of the event (as POST /preview answers)." }),
+    preview: PreviewResponseSchema,
     responses: z.array(
       z.strictObject({
         method: z.string(),

@@ -89,7 +89,9 @@ export function validateReplaceConfigDocuments(
     seen.add(row.version);
     return { version: row.version, document: row.document, expectedDocument: row.expectedDocument };
   });
-  return copies.sort((a, b) => (a.version ?? Number.POSITIVE_INFINITY) - (b.version ?? Number.POSITIVE_INFINITY));
+  return copies.sort(
+    (a, b) => (a.version ?? Number.POSITIVE_INFINITY) - (b.version ?? Number.POSITIVE_INFINITY),
+  );
 }
 
 /**

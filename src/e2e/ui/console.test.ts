@@ -180,7 +180,7 @@ describe("the web console", { timeout: 120_000 }, () => {
     await page.getByText(/Published version 1/).waitFor();
     // Asked from the page, as the signed-in admin (session cookie + CSRF token).
     const preview = await page.evaluate(async (event) => {
-      const session = await (await fetch("/admin/api/session")).json();
+      const session = (await (await fetch("/admin/api/session")).json()) as { csrfToken: string };
       const response = await fetch("/admin/api/preview", {
         method: "POST",
         headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
@@ -262,7 +262,7 @@ describe("the web console", { timeout: 120_000 }, () => {
             if ((await refresh.count()) > 0) await refresh.click();
             return viewer.getByLabel("Recent event").count();
           },
-          { timeout: 15_000, intervals: [500] },
+          { timeout: 15_000, interval: 500 },
         )
         .toBe(1);
       await viewer.getByText("Your role cannot see event values.").waitFor();

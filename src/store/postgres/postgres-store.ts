@@ -6,9 +6,9 @@ import type {
   AuditListFilter,
   AuditRecord,
   BodyReplacement,
-  ConfigDocumentReplacement,
   ClaimedDelivery,
   ClaimOptions,
+  ConfigDocumentReplacement,
   ConfigDraftRecord,
   ConfigVersionRecord,
   ConfigVersionSummary,
@@ -29,6 +29,7 @@ import type {
   PurgeResult,
   QueueStats,
   ReplayFilter,
+  SampleBodyReplacement,
   SampleFilter,
   SeenPath,
   SeenPathFilter,
@@ -37,7 +38,6 @@ import type {
   SessionWithUser,
   StatsRange,
   Store,
-  SampleBodyReplacement,
   StoredBody,
   StoredConfigDocument,
   StoredEventSample,
@@ -525,10 +525,11 @@ class PostgresStoreImpl implements PostgresStore {
   async listSampleBodies(afterId: number, limit: number): Promise<StoredSampleBody[]> {
     this.assertOpen();
     validateListPage("afterId", afterId, limit);
-    return this.query<StoredSampleBody>("listSampleBodies", storedBodiesStatements(this.schema).listSampleBodies, [
-      afterId,
-      limit,
-    ]);
+    return this.query<StoredSampleBody>(
+      "listSampleBodies",
+      storedBodiesStatements(this.schema).listSampleBodies,
+      [afterId, limit],
+    );
   }
 
   async replaceSampleBodies(rows: readonly SampleBodyReplacement[]): Promise<number> {

@@ -96,7 +96,9 @@ export function replaceStoredConfigDocuments(
   for (const row of rows) {
     const params = { document: row.document, expected: row.expectedDocument };
     replaced +=
-      row.version === null ? draft.run(params).changes : version.run({ ...params, version: row.version }).changes;
+      row.version === null
+        ? draft.run(params).changes
+        : version.run({ ...params, version: row.version }).changes;
   }
   return replaced;
 }
@@ -108,7 +110,11 @@ export function replaceStoredConfigDocuments(
  * @example
  * listStoredSampleBodies(db, 0, 500) // [{ id: 1, sourceName: "web", messageId: "m1", body: "sluice:v1:k1:..." }]
  */
-export function listStoredSampleBodies(db: Database.Database, afterId: number, limit: number): StoredSampleBody[] {
+export function listStoredSampleBodies(
+  db: Database.Database,
+  afterId: number,
+  limit: number,
+): StoredSampleBody[] {
   validateListPage("afterId", afterId, limit);
   if (!hasTable(db, "event_samples")) return [];
   return db
@@ -126,7 +132,10 @@ export function listStoredSampleBodies(db: Database.Database, afterId: number, l
  * @example
  * db.transaction(() => replaceStoredSampleBodies(db, rows)).immediate()
  */
-export function replaceStoredSampleBodies(db: Database.Database, rows: readonly SampleBodyReplacement[]): number {
+export function replaceStoredSampleBodies(
+  db: Database.Database,
+  rows: readonly SampleBodyReplacement[],
+): number {
   const replace = db.prepare<SampleBodyReplacement>(
     "UPDATE event_samples SET body = @body WHERE id = @id AND body = @expectedBody",
   );
