@@ -164,7 +164,10 @@ describe("startSluice and the admin API", () => {
     expect(lines).not.toContain(ADMIN_TOKEN);
     expect(lines).not.toContain(VIEWER_TOKEN);
     const started = log.lines.map((line) => JSON.parse(line)).find((line) => line.event === "admin.started");
-    expect(started).toMatchObject({ host: "0.0.0.0", auth: ["user accounts", "admin token", "viewer token"] });
+    expect(started).toMatchObject({
+      host: "0.0.0.0",
+      auth: ["user accounts", "admin token", "viewer token"],
+    });
   });
 
   it("says which port is taken when the admin API cannot listen", async () => {

@@ -108,3 +108,15 @@ export const LimitTextSchema = z
 
 /** A configured name or an id in a query string. */
 export const NameTextSchema = z.string().min(1).max(200);
+
+/**
+ * The `reveal` query parameter of a route that shows stored payload values: text `true`/`false` in,
+ * a boolean out; who may reveal is the route's business (described in `description`).
+ */
+export function revealQuery(description: string) {
+  return z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .transform((value) => value === "true")
+    .optional()
+    .meta({ description });
+}

@@ -9,6 +9,7 @@ import {
   LimitTextSchema,
   NameTextSchema,
   positiveIdText,
+  revealQuery,
   TIME_FORMATS,
   TimeTextSchema,
 } from "./admin-common.js";
@@ -87,14 +88,9 @@ export const SampleParamsSchema = z.strictObject({
 });
 
 export const SampleQuerySchema = z.strictObject({
-  reveal: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .transform((value) => value === "true")
-    .optional()
-    .meta({
-      description:
-        "`true` returns the event's values instead of masking them: editors and admins only (403 for a viewer); audited before the answer.",
-    }),
+  reveal: revealQuery(
+    "`true` returns the event's values instead of masking them: editors and admins only (403 for a viewer); audited before the answer.",
+  ),
 });
 
 export const PathsQuerySchema = z.strictObject({

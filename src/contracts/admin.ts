@@ -12,6 +12,7 @@ import {
   LimitTextSchema,
   NameTextSchema,
   positiveIdText,
+  revealQuery,
   TIME_FORMATS,
   TIME_MESSAGE,
   TimeTextSchema,
@@ -92,14 +93,9 @@ export const DeadLetterParamsSchema = z.strictObject({
 });
 
 export const DeadLetterQuerySchema = z.strictObject({
-  reveal: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .transform((value) => value === "true")
-    .optional()
-    .meta({
-      description:
-        "`true` returns the payload's values instead of masking them: admin role only (403 for a viewer); audited.",
-    }),
+  reveal: revealQuery(
+    "`true` returns the payload's values instead of masking them: admin role only (403 for a viewer); audited.",
+  ),
 });
 
 export const TraceParamsSchema = z.strictObject({
