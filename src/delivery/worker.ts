@@ -655,6 +655,9 @@ export class DestinationWorker {
 
   /** Sleep until woken or `ms` pass; `wakeable: false` ignores notifications (linger). */
   #sleep(ms: number, wakeable = true): Promise<"woken" | "timeout"> {
+    // stop() may have called #wake while the loop was awaiting the store (nothing to wake then):
+    // a stopped lane must not start a sleep of up to idlePollMs × 30.
+    if (wakeable && !this.#running) return Promise.resolve("woken");
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         if (wakeable) this.#wake = null;
