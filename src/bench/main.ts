@@ -7,6 +7,7 @@ import autocannon from "autocannon";
 import { Client, escapeIdentifier } from "pg";
 import { Pool } from "undici";
 import { basicAuth } from "../destinations/customerio/request-builder.js";
+import { postgresBloatBench } from "./postgres-bloat.js";
 import { type Child, startChild, waitForHttp, waitForOutput } from "./processes.js";
 
 /**
@@ -16,6 +17,7 @@ import { type Child, startChild, waitForHttp, waitForOutput } from "./processes.
 
 const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const CEILING = fileURLToPath(new URL("./ceiling-server.js", import.meta.url));
+const FAST_SIMULATOR = fileURLToPath(new URL("./bench-simulator.js", import.meta.url));
 const WRITE_KEY = "wk_bench_0123456789";
 const SITE_ID = "bench-site";
 const API_KEY = "bench-key";
@@ -35,6 +37,12 @@ const PG_URL =
   "postgres://postgres@127.0.0.1:5432/test";
 const PG_DRAIN_EVENTS = Number(process.env["BENCH_PG_DRAIN_EVENTS"] ?? DRAIN_EVENTS);
 const PG_SIM_PORT = 4612;
+/**
+ * The simulator of the PostgreSQL drains: `fast` (default: no OpenAPI validation, event ids only; see
+ * bench-simulator.ts) or `strict` (`sluice sandbox`, validating every request against the spec, which
+ * serialises the drain on its one core).
+ */
+const PG_SIMULATOR = process.env["BENCH_PG_SIMULATOR"] === "strict" ? "strict" : "fast";
 
 const trackBody = JSON.stringify({
   userId: "user-42",
@@ -444,7 +452,10 @@ async function postgresDrain(dir: string, config: string, nodes: number): Promis
 
 /** The PostgreSQL column: ingest, then the drain through one node and through three. */
 async function postgresBench(dir: string): Promise<PostgresFigures> {
-  const simulator = await startSandbox(PG_SIM_PORT, 200, 100);
+  const simulator =
+    PG_SIMULATOR === "strict"
+      ? await startSandbox(PG_SIM_PORT, 200, 100)
+      : await startFastSimulator(PG_SIM_PORT, 200, 100);
   try {
     const config = writeConfig(dir, { simPort: PG_SIM_PORT, name: "pg.yaml" });
     console.log(`  PostgreSQL durable ingest: one node, ${INGEST_SECONDS} s at 50 connections…`);
@@ -464,7 +475,7 @@ function printPostgres(figures: PostgresFigures): void {
   const drain = (d: DrainFigures) =>
     `${d.eventsPerSecond} events/s (${fixed(d.seconds)} s, ${d.requests} requests, ${d.rejected429} × 429, peak RSS ${fixed(d.peakRssMb)} MB)`;
   console.log(
-    `PostgreSQL (${PG_URL.replace(/\/\/[^@/]*@/, "//")}, synchronous_commit as configured on the server)`,
+    `PostgreSQL (${PG_URL.replace(/\/\/[^@/]*@/, "//")}, synchronous_commit as configured on the server; ${PG_SIMULATOR} simulator)`,
   );
   console.log(
     `  durable ingest       ${ingest.eventsPerSecond} events/s, p50 ${ingest.p50Ms} ms, p99 ${ingest.p99Ms} ms, ${ingest.errors} errors`,
@@ -489,6 +500,22 @@ async function startSandbox(port: number, latencyMs: number, rateLimit: number):
     {},
   );
   await waitForHttp(`http://127.0.0.1:${port}/__sim/state`);
+  return child;
+}
+
+/**
+ * The fast simulator (bench-simulator.ts: no OpenAPI validation, event ids only) on a port, answering
+ * after `latencyMs`, 429 above `rateLimit` req/s (null: no cap); resolves once it answers.
+ */
+async function startFastSimulator(port: number, latencyMs: number, rateLimit: number | null): Promise<Child> {
+  const child = startChild(FAST_SIMULATOR, [], {
+    PORT: String(port),
+    SITE_ID: SITE_ID,
+    API_KEY: API_KEY,
+    LATENCY_MS: String(latencyMs),
+    RATE_LIMIT: rateLimit === null ? "" : String(rateLimit),
+  });
+  await waitForOutput(child, /"listening":\d+/);
   return child;
 }
 
@@ -533,6 +560,22 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(await drain(join(dir, "drain"), config), null, 2));
     } finally {
       await simulator.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
+  if (process.env["BENCH_ONLY"] === "pgbloat") {
+    try {
+      await postgresBloatBench(dir, {
+        pgUrl: PG_URL,
+        writeConfig,
+        startSluice,
+        fillBacklog,
+        withSchema,
+        startFastSimulator: (port) => startFastSimulator(port, 0, null),
+        simulatorAccepted: async (port) => (await simulatorState(port)).accepted,
+      });
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     return;
