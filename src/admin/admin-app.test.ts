@@ -373,8 +373,19 @@ describe("GET /admin/api/dead-letters/{deliveryId}", () => {
 
   it("answers 404 once a replayed dead letter was delivered", async () => {
     await fx.store.replay({ deliveryIds: [3] }, { nowMs: NOW, limit: 1 });
-    await fx.store.claim("cio", { limit: 10, nowMs: NOW + 61_000, leaseMs: 60_000 });
-    await fx.store.settle([{ deliveryId: 3, state: "delivered", attempts: 1, status: 200 }], NOW + 61_100);
+    const [replayed] = await fx.store.claim("cio", { limit: 10, nowMs: NOW + 61_000, leaseMs: 60_000 });
+    await fx.store.settle(
+      [
+        {
+          deliveryId: 3,
+          leaseToken: replayed?.leaseToken ?? "",
+          state: "delivered",
+          attempts: 1,
+          status: 200,
+        },
+      ],
+      NOW + 61_100,
+    );
     const { status, body } = await call("getDeadLetter", { url: "/admin/api/dead-letters/3" });
     expect(status).toBe(404);
     expect(body.error.message).toBe(

@@ -83,17 +83,23 @@ describe("GET /admin/api/stats", () => {
     const claimed = await fx.store.claim("cio", { limit: 100, nowMs: T0 + 62_000, leaseMs: 1000 });
     const outcomes: DeliveryOutcome[] = claimed.map((delivery) => {
       if (delivery.messageId === "s-3")
-        return { deliveryId: delivery.deliveryId, state: "delivered", attempts: 1 };
+        return {
+          deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
+          state: "delivered",
+          attempts: 1,
+        };
       if (delivery.messageId.startsWith("s-")) {
         return {
           deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
           state: "stopped",
           stage: "consent",
           reason: "consent missing",
           attempts: 0,
         };
       }
-      return { deliveryId: delivery.deliveryId, state: "released" };
+      return { deliveryId: delivery.deliveryId, leaseToken: delivery.leaseToken, state: "released" };
     });
     await fx.store.settle(outcomes, T0 + 70_000);
   }

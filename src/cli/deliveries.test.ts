@@ -39,9 +39,16 @@ beforeEach(async () => {
   const [ok, bad] = await store.claim("cio", { limit: 2, nowMs: T0 + 1, leaseMs: 60_000 });
   await store.settle(
     [
-      { deliveryId: ok!.deliveryId, state: "delivered", attempts: 1, status: 200 },
+      {
+        deliveryId: ok!.deliveryId,
+        leaseToken: ok!.leaseToken,
+        state: "delivered",
+        attempts: 1,
+        status: 200,
+      },
       {
         deliveryId: bad!.deliveryId,
+        leaseToken: bad!.leaseToken,
         state: "failed",
         stage: "delivery",
         reason: "Customer.io rejected it: invalid",

@@ -354,6 +354,7 @@ async function failAll(nowMs: number, destination = "cio"): Promise<void> {
     await fixture.store.settle(
       batch.map((d) => ({
         deliveryId: d.deliveryId,
+        leaseToken: d.leaseToken,
         state: "failed" as const,
         stage: "delivery" as const,
         reason: "rejected (400): malformed request",

@@ -104,9 +104,16 @@ async function history(target: Store): Promise<void> {
   await target.settle(
     claimed.map((delivery) =>
       delivery.messageId.endsWith("identify")
-        ? { deliveryId: delivery.deliveryId, state: "delivered" as const, attempts: 1, status: 200 }
+        ? {
+            deliveryId: delivery.deliveryId,
+            leaseToken: delivery.leaseToken,
+            state: "delivered" as const,
+            attempts: 1,
+            status: 200,
+          }
         : {
             deliveryId: delivery.deliveryId,
+            leaseToken: delivery.leaseToken,
             state: "failed" as const,
             stage: "delivery" as const,
             reason: "rejected (400)",

@@ -46,11 +46,13 @@ async function populate(store: Store): Promise<void> {
     event("m-2", "identify", ["cio"]),
     event("m-3", "track", ["cio"]),
   ]);
-  await store.claim("cio", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
+  const cio = await store.claim("cio", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
+  const leaseToken = cio[0]?.leaseToken ?? "";
   await store.settle(
     [
       {
         deliveryId: 1,
+        leaseToken,
         state: "failed",
         stage: "delivery",
         reason: "Customer.io rejected it: invalid (email is not valid)",
@@ -61,6 +63,7 @@ async function populate(store: Store): Promise<void> {
       },
       {
         deliveryId: 3,
+        leaseToken,
         state: "failed",
         stage: "delivery",
         reason: "rejected (400): malformed request",
@@ -68,13 +71,22 @@ async function populate(store: Store): Promise<void> {
         status: 400,
         attempt: { latencyMs: 80 },
       },
-      { deliveryId: 4, state: "delivered", attempts: 1, status: 200, attempt: { latencyMs: 95 } },
+      { deliveryId: 4, leaseToken, state: "delivered", attempts: 1, status: 200, attempt: { latencyMs: 95 } },
     ],
     T0 + 1120,
   );
-  await store.claim("cio-eu", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
+  const [eu] = await store.claim("cio-eu", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
   await store.settle(
-    [{ deliveryId: 2, state: "stopped", stage: "allowlist", reason: "event name not allowed", attempts: 0 }],
+    [
+      {
+        deliveryId: 2,
+        leaseToken: eu?.leaseToken ?? "",
+        state: "stopped",
+        stage: "allowlist",
+        reason: "event name not allowed",
+        attempts: 0,
+      },
+    ],
     T0 + 1001,
   );
 }

@@ -61,11 +61,23 @@ async function settle(store: Store, states: Record<string, "delivered" | "failed
   const claimed = await store.claim("cio", { limit: 1000, nowMs: T0, leaseMs: 1 });
   const outcomes: DeliveryOutcome[] = claimed.flatMap((delivery): DeliveryOutcome[] => {
     const state = states[delivery.messageId];
-    if (state === "delivered") return [{ deliveryId: delivery.deliveryId, state, attempts: 1, status: 200 }];
+    if (state === "delivered")
+      return [
+        { deliveryId: delivery.deliveryId, leaseToken: delivery.leaseToken, state, attempts: 1, status: 200 },
+      ];
     if (state === "failed") {
-      return [{ deliveryId: delivery.deliveryId, state, stage: "delivery", reason: "HTTP 400", attempts: 1 }];
+      return [
+        {
+          deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
+          state,
+          stage: "delivery",
+          reason: "HTTP 400",
+          attempts: 1,
+        },
+      ];
     }
-    return [{ deliveryId: delivery.deliveryId, state: "released" }];
+    return [{ deliveryId: delivery.deliveryId, leaseToken: delivery.leaseToken, state: "released" }];
   });
   await store.settle(outcomes, T0 + 1);
 }

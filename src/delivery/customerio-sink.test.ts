@@ -25,6 +25,7 @@ function claimed(notes: string): ClaimedDelivery {
   };
   return {
     deliveryId: 1,
+    leaseToken: "t1",
     destination: "cio",
     sourceName: "web",
     messageId: "m1",
@@ -58,7 +59,7 @@ describe("CustomerioSink.prepare", () => {
 
 describe("CustomerioSink.pack", () => {
   const item = (deliveryId: number, person: string | null, bytes: number) => ({
-    tag: { deliveryId, attempts: 0, firstAttemptAtMs: null, person },
+    tag: { deliveryId, leaseToken: "t1", attempts: 0, firstAttemptAtMs: null, person },
     json: "x".repeat(bytes),
     bytes,
   });

@@ -19,6 +19,8 @@ import type { ClaimedDelivery, DeliveryStage } from "../store/port.js";
  */
 export interface DeliveryRef {
   deliveryId: number;
+  /** The claim's fencing token, handed back with the delivery's outcome (`DeliveryOutcome.leaseToken`). */
+  leaseToken: string;
   attempts: number;
   firstAttemptAtMs: number | null;
   /** The person (`u:` userId or `a:` anonymousId), kept in memory only: a person's run stays in order. */
@@ -82,6 +84,7 @@ export class CustomerioSink {
     }
     const ref: DeliveryRef = {
       deliveryId: delivery.deliveryId,
+      leaseToken: delivery.leaseToken,
       attempts: delivery.attempts,
       firstAttemptAtMs: delivery.firstAttemptAtMs,
       person: personOf(event),

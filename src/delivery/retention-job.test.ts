@@ -35,6 +35,7 @@ async function storeWithHistory(count: number): Promise<SqliteStore> {
   await store.settle(
     claimed.map((delivery) => ({
       deliveryId: delivery.deliveryId,
+      leaseToken: delivery.leaseToken,
       state: "delivered" as const,
       attempts: 1,
     })),

@@ -206,6 +206,7 @@ export class DestinationWorker {
       } else {
         outcomes.push({
           deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
           state: "stopped",
           stage: prepared.stage,
           reason: prepared.reason,
@@ -215,7 +216,7 @@ export class DestinationWorker {
       }
     }
     if (outcomes.length > 0) {
-      await this.#deps.store.settle(outcomes, this.#deps.clock());
+      await this.#settle(outcomes, this.#deps.clock());
       this.#deps.metrics.deliveries.inc(
         { destination: this.destination, outcome: "stopped" },
         outcomes.length,
@@ -225,8 +226,8 @@ export class DestinationWorker {
     for (const { ref, requests } of direct) {
       while (this.#inFlight >= this.#options.concurrency && this.#running) await this.#sleep(5, false);
       if (!this.#running || this.#paused) {
-        await this.#deps.store.settle(
-          [{ deliveryId: ref.deliveryId, state: "released" }],
+        await this.#settle(
+          [{ deliveryId: ref.deliveryId, leaseToken: ref.leaseToken, state: "released" }],
           this.#deps.clock(),
         );
         continue;
@@ -272,6 +273,8 @@ export class DestinationWorker {
    * could reach Customer.io after the other node's newer events for the same person: a stale
    * identify would overwrite newer attributes. The other half of the lease covers the request in
    * flight. (A claim held that long means the lane claimed more than the rate limit let it send.)
+   * The store fences settles by the claim's lease token, so this lane's late outcomes could not undo
+   * the other node's work; but a request already sent cannot be recalled, hence this rule.
    */
   #leaseRunningOut(claimedAtMs: number): boolean {
     return this.#deps.clock() - claimedAtMs >= this.#options.leaseMs / 2;
@@ -327,7 +330,7 @@ export class DestinationWorker {
 
   /** Send one batch and record its outcomes; "pending" when some of it will go again (retry, pause). */
   async #send(batch: readonly PackedItem<DeliveryRef>[]): Promise<SendResult> {
-    const { clock, logger, service, sink, store } = this.#deps;
+    const { clock, logger, service, sink } = this.#deps;
     const started = clock();
     const response = await service.send(sink.request(batch));
     const now = clock();
@@ -349,9 +352,10 @@ export class DestinationWorker {
     switch (decision.kind) {
       case "successful":
         this.#count("delivered", batch.length);
-        await store.settle(
+        await this.#settle(
           batch.map((item) => ({
             deliveryId: item.tag.deliveryId,
+            leaseToken: item.tag.leaseToken,
             state: "delivered",
             attempts: attempt(item),
             ...withStatus,
@@ -366,12 +370,14 @@ export class DestinationWorker {
           if (!error)
             return {
               deliveryId: item.tag.deliveryId,
+              leaseToken: item.tag.leaseToken,
               state: "delivered",
               attempts: attempt(item),
               ...withStatus,
             };
           return {
             deliveryId: item.tag.deliveryId,
+            leaseToken: item.tag.leaseToken,
             state: "failed",
             stage: "delivery",
             reason: `Customer.io rejected it: ${error.reason}${error.message ? ` (${truncate(error.message)})` : ""}`,
@@ -391,17 +397,18 @@ export class DestinationWorker {
         );
         this.#count("delivered", batch.length - failed.size);
         this.#count("failed", failed.size);
-        await store.settle(worstPerDelivery(outcomes), now);
+        await this.#settle(worstPerDelivery(outcomes), now);
         return "done";
       }
       case "split": {
         if (batch.length === 1) {
           const item = batch[0]!;
           this.#count("failed", 1);
-          await store.settle(
+          await this.#settle(
             [
               {
                 deliveryId: item.tag.deliveryId,
+                leaseToken: item.tag.leaseToken,
                 state: "failed",
                 stage: "delivery",
                 reason: truncate(decision.reason),
@@ -469,6 +476,7 @@ export class DestinationWorker {
           if (now - firstAttempt >= this.#options.backoff.maxRetryAgeMs) {
             return {
               deliveryId: item.tag.deliveryId,
+              leaseToken: item.tag.leaseToken,
               state: "failed",
               stage: "delivery",
               reason: `gave up after retrying for ${Math.round(this.#options.backoff.maxRetryAgeMs / 3_600_000)} h: ${decision.reason}`,
@@ -480,6 +488,7 @@ export class DestinationWorker {
           const delay = batchDelay;
           return {
             deliveryId: item.tag.deliveryId,
+            leaseToken: item.tag.leaseToken,
             state: "retrying",
             nextAttemptAtMs: now + delay,
             reason: decision.reason,
@@ -498,7 +507,7 @@ export class DestinationWorker {
           },
           "batch will be retried",
         );
-        await store.settle(outcomes, now);
+        await this.#settle(outcomes, now);
         return outcomes.every((outcome) => outcome.state === "failed") ? "done" : "pending";
       }
     }
@@ -515,7 +524,7 @@ export class DestinationWorker {
    * not ends the delivery's attempt with that request's outcome.
    */
   async #sendDirect(ref: DeliveryRef, requests: readonly HttpRequestSpec[]): Promise<SendResult> {
-    const { clock, store, service } = this.#deps;
+    const { clock, service } = this.#deps;
     const started = clock();
     let status: number | undefined;
     for (const request of requests) {
@@ -535,6 +544,7 @@ export class DestinationWorker {
       if (decision.kind === "successful") continue;
       const base = {
         deliveryId: ref.deliveryId,
+        leaseToken: ref.leaseToken,
         attempts: ref.attempts + 1,
         ...(status === undefined ? {} : { status }),
         attempt: { latencyMs: answeredAt - started },
@@ -544,7 +554,10 @@ export class DestinationWorker {
           this.#paused = true;
           await this.#deps.onUnauthorized(decision.reason);
         }
-        await store.settle([{ deliveryId: ref.deliveryId, state: "released" }], answeredAt);
+        await this.#settle(
+          [{ deliveryId: ref.deliveryId, leaseToken: ref.leaseToken, state: "released" }],
+          answeredAt,
+        );
         return "pending";
       }
       if (decision.kind === "retry") {
@@ -561,7 +574,7 @@ export class DestinationWorker {
           this.#deps.random,
         );
         this.#count(giveUp ? "failed" : "retrying", 1);
-        await store.settle(
+        await this.#settle(
           [
             giveUp
               ? { ...base, state: "failed", stage: "delivery", reason: `gave up: ${decision.reason}` }
@@ -576,7 +589,7 @@ export class DestinationWorker {
           ? `Customer.io rejected it: ${decision.failed[0]?.reason ?? "invalid"}`
           : decision.reason;
       this.#count("failed", 1);
-      await store.settle(
+      await this.#settle(
         [{ ...base, state: "failed", stage: "delivery", reason: truncate(reason) }],
         answeredAt,
       );
@@ -584,10 +597,11 @@ export class DestinationWorker {
     }
     const now = clock();
     this.#count("delivered", 1);
-    await store.settle(
+    await this.#settle(
       [
         {
           deliveryId: ref.deliveryId,
+          leaseToken: ref.leaseToken,
           state: "delivered",
           attempts: ref.attempts + 1,
           ...(status === undefined ? {} : { status }),
@@ -647,10 +661,29 @@ export class DestinationWorker {
   }
 
   async #release(batch: readonly PackedItem<DeliveryRef>[]): Promise<void> {
-    await this.#deps.store.settle(
-      batch.map((item) => ({ deliveryId: item.tag.deliveryId, state: "released" })),
+    await this.#settle(
+      batch.map((item) => ({
+        deliveryId: item.tag.deliveryId,
+        leaseToken: item.tag.leaseToken,
+        state: "released",
+      })),
       this.#deps.clock(),
     );
+  }
+
+  /**
+   * Record outcomes. The store ignores those that come too late — this lane's lease ran out (a stall
+   * longer than the lease) and another claim took the deliveries, or they were settled meanwhile — so
+   * the other claimer's work stands; they are reported as one warning line with their count.
+   */
+  async #settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void> {
+    const { stale } = await this.#deps.store.settle(outcomes, nowMs);
+    if (stale > 0) {
+      this.#deps.logger.warn(
+        { event: LOG.deliveryStale, destination: this.destination, stale, outcomes: outcomes.length },
+        "outcomes ignored: the lease ran out and another claim took these deliveries",
+      );
+    }
   }
 
   /** Sleep until woken or `ms` pass; `wakeable: false` ignores notifications (linger). */

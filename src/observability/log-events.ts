@@ -24,6 +24,7 @@ export const LOG = {
   deliveryRetry: "delivery.retry",
   deliveryFailed: "delivery.failed",
   deliveryStopped: "delivery.stopped",
+  deliveryStale: "delivery.stale_outcomes",
   destinationUnauthorized: "destination.unauthorized",
   destinationResumed: "destination.resumed",
   credentialsChecked: "destination.credentials_checked",

@@ -225,6 +225,7 @@ describe("encryptStore over SQLite", () => {
     await store.settle(
       claimed.map((delivery) => ({
         deliveryId: delivery.deliveryId,
+        leaseToken: delivery.leaseToken,
         state: "failed" as const,
         stage: "delivery" as const,
         reason: "HTTP 400",

@@ -81,10 +81,18 @@ export interface ClaimedDelivery {
   attempts: number;
   /** When the first attempt that counted was settled, or null before any. */
   firstAttemptAtMs: number | null;
+  /**
+   * The claim's fencing token (opaque; the same for every delivery of one claim): each outcome for
+   * this delivery carries it back (`DeliveryOutcome.leaseToken`), and `settle` ignores the outcome
+   * once another claim took the delivery.
+   */
+  leaseToken: string;
 }
 
 interface OutcomeBase {
   deliveryId: number;
+  /** The `leaseToken` of the claim that returned the delivery (see `Store.settle`). */
+  leaseToken: string;
   /** Attempts made in total, including the one that led to this outcome. */
   attempts: number;
   /** HTTP status of this attempt, when there was one; without it the log keeps the previous status. */
@@ -102,7 +110,16 @@ export type DeliveryOutcome =
   | (OutcomeBase & { state: "failed" | "stopped"; stage: DeliveryStage; reason: string; field?: string })
   | (OutcomeBase & { state: "retrying"; nextAttemptAtMs: number; reason: string })
   /** Hand the delivery back untouched (shutdown, destination paused): no attempt is counted. */
-  | { deliveryId: number; state: "released"; nextAttemptAtMs?: number };
+  | { deliveryId: number; leaseToken: string; state: "released"; nextAttemptAtMs?: number };
+
+/** What `settle` did not apply. */
+export interface SettleResult {
+  /**
+   * Outcomes ignored because they came too late: another claim had taken the delivery since (its
+   * lease token changed) or it was already terminal. 0 in normal operation.
+   */
+  stale: number;
+}
 
 export interface DeliveryLogEntry {
   deliveryId: number;
@@ -396,12 +413,18 @@ export interface Store {
   /**
    * Record outcomes, atomically. Terminal outcomes and `retrying` clear the lease and record the
    * log fields; `released` only clears the lease (and moves the next attempt time when given).
-   * An outcome for a delivery that is already terminal is ignored (a late claimer cannot undo it);
-   * an unknown `deliveryId` rejects the whole call with `ER_STORE_UNKNOWN_DELIVERY`.
+   *
+   * Fenced by the lease token: an outcome applies only while the delivery is waiting and still holds
+   * the outcome's `leaseToken`, i.e. no other claim took it since (a claimer that stalled past its
+   * lease cannot undo, re-schedule or release the work of the claimer that took over). Outcomes that
+   * do not apply, and those for a delivery that is already terminal, are ignored and counted in
+   * `SettleResult.stale`. A settle does not change the token, so one call may name a delivery twice
+   * (applied in order). An unknown `deliveryId` rejects the whole call with
+   * `ER_STORE_UNKNOWN_DELIVERY`.
    * Then an event's body is deleted once none of its deliveries is queued, retrying or failed
    * (failed keeps it for dead-letter replay).
    */
-  settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void>;
+  settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<SettleResult>;
   /**
    * When to look again: the earliest time a waiting (queued or retrying) delivery of the destination
    * becomes claimable — its next attempt time or, when later, the end of its lease — or null when none
@@ -415,7 +438,8 @@ export interface Store {
   /**
    * Put dead letters (`failed` deliveries matching `filter`) back in the queue, due at once: state
    * queued, attempts and first-attempt time reset (a new retry window), `replays` incremented, the
-   * history kept. The event keeps its messageId, so Customer.io's dedupe still recognises it. At most
+   * history kept, the lease token dropped (a late outcome of an earlier claim cannot touch the
+   * replayed delivery). The event keeps its messageId, so Customer.io's dedupe still recognises it. At most
    * `limit` deliveries, oldest first; returns how many were replayed. A failed delivery whose body is
    * gone cannot be replayed and is left as it is.
    */

@@ -114,7 +114,7 @@ export function validateClaim(destination: string, options: ClaimOptions): void 
  * Check `settle`'s outcomes and clock.
  *
  * @example
- * validateOutcomes([{ deliveryId: 1, state: "delivered", attempts: 1, status: 200 }], Date.now());
+ * validateOutcomes([{ deliveryId: 1, leaseToken, state: "delivered", attempts: 1, status: 200 }], Date.now());
  */
 export function validateOutcomes(outcomes: readonly DeliveryOutcome[], nowMs: number): void {
   requireEpochMs(nowMs, "nowMs");
@@ -123,6 +123,7 @@ export function validateOutcomes(outcomes: readonly DeliveryOutcome[], nowMs: nu
     const at = `outcomes[${index}]`;
     if (typeof outcome !== "object" || outcome === null) invalid(`${at} must be an object`);
     requirePositiveInteger(outcome.deliveryId, `${at}.deliveryId`);
+    requireText(outcome.leaseToken, `${at}.leaseToken`);
     switch (outcome.state) {
       case "released":
         if (outcome.nextAttemptAtMs !== undefined)

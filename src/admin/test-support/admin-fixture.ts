@@ -85,9 +85,14 @@ export async function adminFixture(
     [
       ...claimed
         .filter((delivery) => delivery.deliveryId !== 6)
-        .map((delivery) => ({ deliveryId: delivery.deliveryId, state: "released" as const })),
+        .map((delivery) => ({
+          deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
+          state: "released" as const,
+        })),
       {
         deliveryId: 6,
+        leaseToken: sixth.leaseToken,
         state: "retrying",
         attempts: 1,
         status: 503,

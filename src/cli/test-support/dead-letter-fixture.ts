@@ -60,10 +60,12 @@ export async function seedDeliveryHistory(store: Store): Promise<void> {
   ]);
   const claimed = await store.claim("cio", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
   if (claimed.map((d) => d.deliveryId).join() !== "1,3,4") throw new Error("unexpected delivery ids");
+  const leaseToken = claimed[0]?.leaseToken ?? "";
   await store.settle(
     [
       {
         deliveryId: 1,
+        leaseToken,
         state: "retrying",
         attempts: 1,
         nextAttemptAtMs: T0 + 2000,
@@ -72,6 +74,7 @@ export async function seedDeliveryHistory(store: Store): Promise<void> {
       },
       {
         deliveryId: 3,
+        leaseToken,
         state: "failed",
         stage: "delivery",
         reason: "rejected (400): malformed request",
@@ -79,15 +82,16 @@ export async function seedDeliveryHistory(store: Store): Promise<void> {
         status: 400,
         attempt: { latencyMs: 80 },
       },
-      { deliveryId: 4, state: "delivered", attempts: 1, status: 200, attempt: { latencyMs: 95 } },
+      { deliveryId: 4, leaseToken, state: "delivered", attempts: 1, status: 200, attempt: { latencyMs: 95 } },
     ],
     T0 + 1120,
   );
-  await store.claim("cio", { limit: 10, nowMs: T0 + 3000, leaseMs: 60_000 });
+  const [retried] = await store.claim("cio", { limit: 10, nowMs: T0 + 3000, leaseMs: 60_000 });
   await store.settle(
     [
       {
         deliveryId: 1,
+        leaseToken: retried?.leaseToken ?? "",
         state: "failed",
         stage: "delivery",
         reason: "Customer.io rejected it: invalid (email is not valid)",
@@ -99,11 +103,12 @@ export async function seedDeliveryHistory(store: Store): Promise<void> {
     ],
     T0 + 8000,
   );
-  await store.claim("cio-eu", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
+  const [eu] = await store.claim("cio-eu", { limit: 10, nowMs: T0 + 1000, leaseMs: 60_000 });
   await store.settle(
     [
       {
         deliveryId: 2,
+        leaseToken: eu?.leaseToken ?? "",
         state: "stopped",
         stage: "allowlist",
         reason: "event name not in allow.events",

@@ -68,8 +68,21 @@ export function describeBodiesContract(current: CurrentStore): void {
       if (d1 === undefined || d2 === undefined) throw new Error("expected three deliveries");
       await current().settle(
         [
-          { deliveryId: d1.deliveryId, state: "delivered", attempts: 1, status: 200 },
-          { deliveryId: d2.deliveryId, state: "failed", stage: "delivery", reason: "HTTP 400", attempts: 1 },
+          {
+            deliveryId: d1.deliveryId,
+            leaseToken: d1.leaseToken,
+            state: "delivered",
+            attempts: 1,
+            status: 200,
+          },
+          {
+            deliveryId: d2.deliveryId,
+            leaseToken: d2.leaseToken,
+            state: "failed",
+            stage: "delivery",
+            reason: "HTTP 400",
+            attempts: 1,
+          },
         ],
         T0 + 1,
       );
@@ -92,7 +105,16 @@ export function describeBodiesContract(current: CurrentStore): void {
       expect(c2?.body).toBe(event("m2").body);
       if (c1 === undefined) throw new Error("expected a claim");
       await current().settle(
-        [{ deliveryId: c1.deliveryId, state: "failed", stage: "delivery", reason: "HTTP 400", attempts: 1 }],
+        [
+          {
+            deliveryId: c1.deliveryId,
+            leaseToken: c1.leaseToken,
+            state: "failed",
+            stage: "delivery",
+            reason: "HTTP 400",
+            attempts: 1,
+          },
+        ],
         T0 + 1,
       );
       expect(await current().eventBody(c1.deliveryId)).toBe(replacement);
@@ -118,7 +140,15 @@ export function describeBodiesContract(current: CurrentStore): void {
       const [d1] = await claimAll(current(), "cio", T0);
       if (d1 === undefined) throw new Error("expected a claim");
       await current().settle(
-        [{ deliveryId: d1.deliveryId, state: "delivered", attempts: 1, status: 200 }],
+        [
+          {
+            deliveryId: d1.deliveryId,
+            leaseToken: d1.leaseToken,
+            state: "delivered",
+            attempts: 1,
+            status: 200,
+          },
+        ],
         T0 + 1,
       );
       const replaced = await bodies(current()).replaceBodies(

@@ -10,6 +10,7 @@ export function describeDeadLetterContract(current: CurrentStore): void {
     const claimed = await claimAll(current(), destination, atMs);
     const outcomes: DeliveryOutcome[] = claimed.map((d) => ({
       deliveryId: d.deliveryId,
+      leaseToken: d.leaseToken,
       state: "failed",
       stage: "delivery",
       reason: "HTTP 400: bad request",
@@ -24,11 +25,12 @@ export function describeDeadLetterContract(current: CurrentStore): void {
   describe("attempt history", () => {
     it("records every attempt with time, status, latency, state and reason, oldest first", async () => {
       await current().enqueue([event("m1")]);
-      const { deliveryId } = await claimOne(current(), "cio", T0);
+      const { deliveryId, leaseToken } = await claimOne(current(), "cio", T0);
       await current().settle(
         [
           {
             deliveryId,
+            leaseToken,
             state: "retrying",
             attempts: 1,
             status: 503,
@@ -39,14 +41,24 @@ export function describeDeadLetterContract(current: CurrentStore): void {
         ],
         T0 + 40,
       );
-      await claimOne(current(), "cio", T0 + 100);
+      const second = await claimOne(current(), "cio", T0 + 100);
       await current().settle(
-        [{ deliveryId, state: "released", nextAttemptAtMs: T0 + 150 }], // no attempt: not recorded
+        // no attempt: not recorded
+        [{ deliveryId, leaseToken: second.leaseToken, state: "released", nextAttemptAtMs: T0 + 150 }],
         T0 + 120,
       );
-      await claimOne(current(), "cio", T0 + 150);
+      const third = await claimOne(current(), "cio", T0 + 150);
       await current().settle(
-        [{ deliveryId, state: "delivered", attempts: 2, status: 200, attempt: { latencyMs: 7 } }],
+        [
+          {
+            deliveryId,
+            leaseToken: third.leaseToken,
+            state: "delivered",
+            attempts: 2,
+            status: 200,
+            attempt: { latencyMs: 7 },
+          },
+        ],
         T0 + 160,
       );
       expect(await current().deliveryAttempts(deliveryId)).toEqual([
@@ -58,12 +70,13 @@ export function describeDeadLetterContract(current: CurrentStore): void {
 
     it("records a network failure without a status, and keeps only the last 50 attempts", async () => {
       await current().enqueue([event("m1")]);
-      const { deliveryId } = await claimOne(current(), "cio", T0);
+      const { deliveryId, leaseToken } = await claimOne(current(), "cio", T0);
       for (let i = 1; i <= 55; i++) {
         await current().settle(
           [
             {
               deliveryId,
+              leaseToken,
               state: "retrying",
               attempts: i,
               nextAttemptAtMs: T0,
@@ -115,7 +128,10 @@ export function describeDeadLetterContract(current: CurrentStore): void {
       await deadLetters(["x1"], T0, "other");
       await current().enqueue([event("ok")]);
       const ok = await claimOne(current(), "cio", T0);
-      await current().settle([{ deliveryId: ok.deliveryId, state: "delivered", attempts: 1 }], T0);
+      await current().settle(
+        [{ deliveryId: ok.deliveryId, leaseToken: ok.leaseToken, state: "delivered", attempts: 1 }],
+        T0,
+      );
 
       const at = { nowMs: T0 + 20_000, limit: 100 };
       expect(await current().replay({ destination: "cio", toMs: T0 + 5000 }, at)).toBe(2);

@@ -12,7 +12,10 @@ export function describeLogContract(current: CurrentStore): void {
       ]);
       await current().enqueue([event("m3", { destinations: ["b"] })]);
       const m1a = await current().claim("a", { limit: 1, nowMs: T0, leaseMs: 1 });
-      await current().settle([{ deliveryId: m1a[0]!.deliveryId, state: "delivered", attempts: 1 }], T0 + 1);
+      await current().settle(
+        [{ deliveryId: m1a[0]!.deliveryId, leaseToken: m1a[0]!.leaseToken, state: "delivered", attempts: 1 }],
+        T0 + 1,
+      );
 
       const all = await current().listDeliveries({});
       expect(all.map((e) => [e.messageId, e.destination, e.state])).toEqual([
@@ -72,11 +75,19 @@ export function describeLogContract(current: CurrentStore): void {
       const [a1, a2, a3, a4] = claimedA;
       await current().settle(
         [
-          { deliveryId: a1!.deliveryId, state: "delivered", attempts: 1 },
-          { deliveryId: a2!.deliveryId, state: "delivered", attempts: 1 },
-          { deliveryId: a3!.deliveryId, state: "failed", stage: "delivery", reason: "x", attempts: 1 },
+          { deliveryId: a1!.deliveryId, leaseToken: a1!.leaseToken, state: "delivered", attempts: 1 },
+          { deliveryId: a2!.deliveryId, leaseToken: a2!.leaseToken, state: "delivered", attempts: 1 },
+          {
+            deliveryId: a3!.deliveryId,
+            leaseToken: a3!.leaseToken,
+            state: "failed",
+            stage: "delivery",
+            reason: "x",
+            attempts: 1,
+          },
           {
             deliveryId: a4!.deliveryId,
+            leaseToken: a4!.leaseToken,
             state: "retrying",
             nextAttemptAtMs: T0 + 9000,
             reason: "x",
@@ -89,12 +100,18 @@ export function describeLogContract(current: CurrentStore): void {
         [
           {
             deliveryId: claimedB[0]!.deliveryId,
+            leaseToken: claimedB[0]!.leaseToken,
             state: "stopped",
             stage: "allowlist",
             reason: "x",
             attempts: 0,
           },
-          { deliveryId: claimedB[1]!.deliveryId, state: "delivered", attempts: 1 },
+          {
+            deliveryId: claimedB[1]!.deliveryId,
+            leaseToken: claimedB[1]!.leaseToken,
+            state: "delivered",
+            attempts: 1,
+          },
         ],
         T0 + 200,
       );
@@ -122,9 +139,10 @@ export function describeLogContract(current: CurrentStore): void {
       const [m1, m2] = await current().claim("b", { limit: 2, nowMs: T0 + 3000, leaseMs: 60_000 });
       await current().settle(
         [
-          { deliveryId: m1!.deliveryId, state: "delivered", attempts: 1 },
+          { deliveryId: m1!.deliveryId, leaseToken: m1!.leaseToken, state: "delivered", attempts: 1 },
           {
             deliveryId: m2!.deliveryId,
+            leaseToken: m2!.leaseToken,
             state: "retrying",
             attempts: 1,
             nextAttemptAtMs: T0 + 9000,
@@ -149,7 +167,15 @@ export function describeLogContract(current: CurrentStore): void {
         ...(await claimAll(current(), "b", T0 + 100_000)),
       ];
       await current().settle(
-        rest.map((d) => ({ deliveryId: d.deliveryId, state: "delivered", attempts: 1 }) as const),
+        rest.map(
+          (d) =>
+            ({
+              deliveryId: d.deliveryId,
+              leaseToken: d.leaseToken,
+              state: "delivered",
+              attempts: 1,
+            }) as const,
+        ),
         T0 + 100_000,
       );
       expect(await current().queueStats(T0 + 100_000)).toEqual([]);

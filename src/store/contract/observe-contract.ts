@@ -173,15 +173,17 @@ export function describeObserveContract(current: CurrentStore): void {
         event("e", { receivedAtMs: T0 - 1 }), // before it
       ]);
       const claimed = await claimAll(current(), "cio", T0 + 4 * HOUR_MS);
-      const byId = new Map(claimed.map((delivery) => [delivery.messageId, delivery.deliveryId]));
+      const byId = new Map(claimed.map((delivery) => [delivery.messageId, delivery]));
       const outcome = (
         messageId: string,
         state: "delivered" | "failed" | "stopped",
         reason = "x",
-      ): DeliveryOutcome =>
-        state === "delivered"
-          ? { deliveryId: byId.get(messageId)!, state, attempts: 1, status: 200 }
-          : { deliveryId: byId.get(messageId)!, state, attempts: 1, stage: "consent", reason };
+      ): DeliveryOutcome => {
+        const { deliveryId, leaseToken } = byId.get(messageId)!;
+        return state === "delivered"
+          ? { deliveryId, leaseToken, state, attempts: 1, status: 200 }
+          : { deliveryId, leaseToken, state, attempts: 1, stage: "consent", reason };
+      };
       await current().settle([outcome("a", "delivered"), outcome("b", "stopped", "no consent")], T0 + 100);
       await current().settle([outcome("c", "stopped", "no consent")], T0 + HOUR_MS + 100);
       await current().settle([outcome("e", "stopped", "withdrawn")], T0 + HOUR_MS + 200);

@@ -15,7 +15,17 @@ export function describeOrderingContract(current: CurrentStore): void {
       await current().enqueue([...person("p1", ["a3"]), ...person("p2", ["b1"])]);
       // a2 and a3 wait behind the leased a1; the other person goes ahead.
       expect(messageIds(await claim(10))).toEqual(["b1"]);
-      await current().settle([{ deliveryId: first[0]!.deliveryId, state: "delivered", attempts: 1 }], T0);
+      await current().settle(
+        [
+          {
+            deliveryId: first[0]!.deliveryId,
+            leaseToken: first[0]!.leaseToken,
+            state: "delivered",
+            attempts: 1,
+          },
+        ],
+        T0,
+      );
       expect(messageIds(await claim(10))).toEqual(["a2", "a3"]);
     });
 
@@ -26,6 +36,7 @@ export function describeOrderingContract(current: CurrentStore): void {
         [
           {
             deliveryId: a1!.deliveryId,
+            leaseToken: a1!.leaseToken,
             state: "retrying",
             attempts: 1,
             nextAttemptAtMs: T0 + 5000,
@@ -48,6 +59,7 @@ export function describeOrderingContract(current: CurrentStore): void {
         [
           {
             deliveryId: a1!.deliveryId,
+            leaseToken: a1!.leaseToken,
             state: "retrying",
             attempts: 1,
             nextAttemptAtMs: T0 + 100,
@@ -55,6 +67,7 @@ export function describeOrderingContract(current: CurrentStore): void {
           },
           {
             deliveryId: a2!.deliveryId,
+            leaseToken: a2!.leaseToken,
             state: "retrying",
             attempts: 1,
             nextAttemptAtMs: T0 + 900,
@@ -106,7 +119,12 @@ export function describeOrderingContract(current: CurrentStore): void {
         const claimed = await claim(5, T0 + round);
         seen.push(...claimed);
         await current().settle(
-          claimed.map((d) => ({ deliveryId: d.deliveryId, state: "delivered" as const, attempts: 1 })),
+          claimed.map((d) => ({
+            deliveryId: d.deliveryId,
+            leaseToken: d.leaseToken,
+            state: "delivered" as const,
+            attempts: 1,
+          })),
           T0 + round,
         );
       }

@@ -31,6 +31,7 @@ export function describeQueueContract(current: CurrentStore): void {
           body,
           attempts: 0,
           firstAttemptAtMs: null,
+          leaseToken: expect.any(String),
         },
       ]);
       expect(claimed[0]?.body).toBe(body);
@@ -130,6 +131,7 @@ export function describeQueueContract(current: CurrentStore): void {
         [
           {
             deliveryId: m1!.deliveryId,
+            leaseToken: m1!.leaseToken,
             state: "retrying",
             attempts: 1,
             nextAttemptAtMs: T0 + 5000,
@@ -141,8 +143,8 @@ export function describeQueueContract(current: CurrentStore): void {
       expect(await current().nextWakeMs("cio")).toBe(T0 + 5000);
       await current().settle(
         [
-          { deliveryId: m1!.deliveryId, state: "delivered", attempts: 2 },
-          { deliveryId: m2!.deliveryId, state: "delivered", attempts: 1 },
+          { deliveryId: m1!.deliveryId, leaseToken: m1!.leaseToken, state: "delivered", attempts: 2 },
+          { deliveryId: m2!.deliveryId, leaseToken: m2!.leaseToken, state: "delivered", attempts: 1 },
         ],
         T0 + 2,
       );

@@ -18,8 +18,13 @@ export function describeRetentionContract(current: CurrentStore): void {
     const outcomes: DeliveryOutcome[] = [];
     for (const delivery of claimed) {
       const state = outcomeOf(delivery.messageId);
-      const base = { deliveryId: delivery.deliveryId, attempts: 1 };
-      if (state === null) outcomes.push({ deliveryId: delivery.deliveryId, state: "released" });
+      const base = { deliveryId: delivery.deliveryId, leaseToken: delivery.leaseToken, attempts: 1 };
+      if (state === null)
+        outcomes.push({
+          deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
+          state: "released",
+        });
       else if (state === "delivered") outcomes.push({ ...base, state, status: 200 });
       else outcomes.push({ ...base, state, stage: "delivery", reason: "HTTP 400", status: 400 });
     }
@@ -275,7 +280,14 @@ export function describeRetentionContract(current: CurrentStore): void {
       expect(await current().eventBody(held?.deliveryId ?? 0)).toBeNull();
       // The lane's late outcome changes nothing.
       await current().settle(
-        [{ deliveryId: held?.deliveryId ?? 0, state: "delivered", attempts: 1 }],
+        [
+          {
+            deliveryId: held?.deliveryId ?? 0,
+            leaseToken: held?.leaseToken ?? "",
+            state: "delivered",
+            attempts: 1,
+          },
+        ],
         T0 + 3000,
       );
       expect((await current().listDeliveries({ messageId: "ada-3" }))[0]?.state).toBe("stopped");

@@ -202,6 +202,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     `,
   },
   OBSERVE_POSTGRES_MIGRATION,
+  {
+    version: 8,
+    name: "lease fencing token",
+    sql: `
+      -- The fencing token of the claim that last leased the delivery (see Store.settle): an outcome
+      -- applies only while it still matches. NULL: never claimed, or replayed since. Nullable without
+      -- a default, so adding it rewrites nothing.
+      ALTER TABLE deliveries ADD COLUMN lease_token text;
+    `,
+  },
 ];
 
 /**

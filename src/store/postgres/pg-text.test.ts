@@ -26,6 +26,7 @@ describe("diagnosticText and storableOutcome", () => {
     expect(
       storableOutcome({
         deliveryId: 1,
+        leaseToken: "t",
         state: "failed",
         attempts: 1,
         stage: "delivery",
@@ -34,6 +35,7 @@ describe("diagnosticText and storableOutcome", () => {
       }),
     ).toEqual({
       deliveryId: 1,
+      leaseToken: "t",
       state: "failed",
       attempts: 1,
       stage: "delivery",
@@ -43,6 +45,7 @@ describe("diagnosticText and storableOutcome", () => {
     expect(
       storableOutcome({
         deliveryId: 1,
+        leaseToken: "t",
         state: "retrying",
         attempts: 1,
         nextAttemptAtMs: 2,

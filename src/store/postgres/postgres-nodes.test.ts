@@ -173,7 +173,12 @@ describe("claims across nodes", () => {
           await new Promise((resolve) => setTimeout(resolve, 1));
           for (const key of keys) holder.delete(key);
           await store.settle(
-            claimed.map((d) => ({ deliveryId: d.deliveryId, state: "delivered" as const, attempts: 1 })),
+            claimed.map((d) => ({
+              deliveryId: d.deliveryId,
+              leaseToken: d.leaseToken,
+              state: "delivered" as const,
+              attempts: 1,
+            })),
             T0,
           );
         }
@@ -194,8 +199,20 @@ describe("claims across nodes", () => {
     expect(await survivor!.claim("cio", { limit: 1, nowMs: T0 + 29_999, leaseMs: 30_000 })).toEqual([]);
     expect(await survivor!.nextWakeMs("cio")).toBe(T0 + 30_000);
     const [again] = await survivor!.claim("cio", { limit: 1, nowMs: T0 + 30_000, leaseMs: 30_000 });
-    expect(again).toEqual({ ...taken, deliveryId: taken!.deliveryId });
-    await survivor!.settle([{ deliveryId: again!.deliveryId, state: "delivered", attempts: 1 }], T0 + 30_001);
+    expect(again).toEqual({ ...taken, leaseToken: again!.leaseToken });
+    expect(again!.leaseToken).not.toBe(taken!.leaseToken);
+    // The first node was only stalled: its late release is fenced off and the survivor keeps the lease.
+    expect(
+      await crashed!.settle(
+        [{ deliveryId: taken!.deliveryId, leaseToken: taken!.leaseToken, state: "released" }],
+        T0 + 30_000,
+      ),
+    ).toEqual({ stale: 1 });
+    expect(await crashed!.claim("cio", { limit: 1, nowMs: T0 + 30_000, leaseMs: 30_000 })).toEqual([]);
+    await survivor!.settle(
+      [{ deliveryId: again!.deliveryId, leaseToken: again!.leaseToken, state: "delivered", attempts: 1 }],
+      T0 + 30_001,
+    );
     expect(await crashed!.listDeliveries({})).toMatchObject([
       { state: "delivered", updatedAtMs: T0 + 30_001 },
     ]);

@@ -193,9 +193,15 @@ describe("PostgreSQL store", () => {
     expect(await countRows(store.schema, "event_bodies")).toBe(1); // none for the dedupe-only event
     const [a] = await store.claim("a", { limit: 1, nowMs: T0, leaseMs: 1000 });
     const [b] = await store.claim("b", { limit: 1, nowMs: T0, leaseMs: 1000 });
-    await store.settle([{ deliveryId: a!.deliveryId, state: "delivered", attempts: 1 }], T0 + 1);
+    await store.settle(
+      [{ deliveryId: a!.deliveryId, leaseToken: a!.leaseToken, state: "delivered", attempts: 1 }],
+      T0 + 1,
+    );
     expect(await countRows(store.schema, "event_bodies")).toBe(1);
-    await store.settle([{ deliveryId: b!.deliveryId, state: "delivered", attempts: 1 }], T0 + 2);
+    await store.settle(
+      [{ deliveryId: b!.deliveryId, leaseToken: b!.leaseToken, state: "delivered", attempts: 1 }],
+      T0 + 2,
+    );
     expect(await countRows(store.schema, "event_bodies")).toBe(0);
     expect(await countRows(store.schema, "events")).toBe(2);
   });
@@ -211,8 +217,28 @@ describe("PostgreSQL store", () => {
     // One settle per delivery, the two nodes interleaved, so many pairs race on one event.
     await Promise.all(
       claimedA.flatMap((delivery, i) => [
-        nodeA.settle([{ deliveryId: delivery.deliveryId, state: "delivered", attempts: 1 }], T0 + 1),
-        nodeB.settle([{ deliveryId: claimedB[i]!.deliveryId, state: "delivered", attempts: 1 }], T0 + 1),
+        nodeA.settle(
+          [
+            {
+              deliveryId: delivery.deliveryId,
+              leaseToken: delivery.leaseToken,
+              state: "delivered",
+              attempts: 1,
+            },
+          ],
+          T0 + 1,
+        ),
+        nodeB.settle(
+          [
+            {
+              deliveryId: claimedB[i]!.deliveryId,
+              leaseToken: claimedB[i]!.leaseToken,
+              state: "delivered",
+              attempts: 1,
+            },
+          ],
+          T0 + 1,
+        ),
       ]),
     );
     expect(await countRows(schema, "deliveries", "state = 'delivered'")).toBe(80);

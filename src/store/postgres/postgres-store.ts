@@ -1,4 +1,5 @@
 import { type CustomTypesConfig, escapeIdentifier, Pool, type PoolClient, types as pgTypes } from "pg";
+import { newLeaseToken } from "../lease-token.js";
 import type {
   AttemptRecord,
   AuditChainState,
@@ -36,6 +37,7 @@ import type {
   SeenPathUpdate,
   SessionRecord,
   SessionWithUser,
+  SettleResult,
   StatsRange,
   Store,
   StoredBody,
@@ -291,7 +293,11 @@ class PostgresStoreImpl implements PostgresStore {
       }
       const chosen = chooseClaim(window, keyRuns, locked, limit);
       if (chosen.length === 0) return [];
-      const { rows } = await client.query<ClaimedDelivery>(this.sql.leaseAndFetch, [chosen, nowMs + leaseMs]);
+      const { rows } = await client.query<ClaimedDelivery>(this.sql.leaseAndFetch, [
+        chosen,
+        nowMs + leaseMs,
+        newLeaseToken(),
+      ]);
       const byId = new Map(rows.map((row) => [row.deliveryId, row]));
       return chosen.flatMap((id) => {
         const row = byId.get(id);
@@ -300,13 +306,14 @@ class PostgresStoreImpl implements PostgresStore {
     });
   }
 
-  async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void> {
+  async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<SettleResult> {
     this.assertOpen();
     validateOutcomes(outcomes, nowMs);
-    if (outcomes.length === 0) return;
+    if (outcomes.length === 0) return { stale: 0 };
     const runs = settleRuns(outcomes.map(storableOutcome));
-    await this.transaction("settle", async (client) => {
+    return this.transaction("settle", async (client) => {
       const finished = new Set<number>();
+      let stale = 0;
       for (const run of runs) {
         const { rows } = await client.query<{ changed: number; eventSeqs: number[] }>(
           this.sql.settleRun,
@@ -315,14 +322,17 @@ class PostgresStoreImpl implements PostgresStore {
         const result = rows[0] ?? { changed: 0, eventSeqs: [] };
         for (const seq of result.eventSeqs) finished.add(seq);
         if (result.changed === run.ids.length) continue;
-        // Fewer changed than given: some were terminal already (ignored) or some id is unknown.
+        // Fewer changed than given: some were stale (terminal already, or claimed again under another
+        // lease token: ignored) or some id is unknown.
         const unknown = await client.query<{ id: number }>(this.sql.firstUnknownDelivery, [run.ids]);
         const id = unknown.rows[0]?.id;
         if (id !== undefined) {
           throw new StoreError("ER_STORE_UNKNOWN_DELIVERY", `delivery ${id} does not exist`);
         }
+        stale += run.ids.length - Number(result.changed);
       }
       if (finished.size > 0) await client.query(this.sql.dropUnneededBodies, [[...finished]]);
+      return { stale };
     });
   }
 

@@ -11,6 +11,7 @@ export interface SettleRun {
   statuses: (number | null)[];
   nextAttemptAtMs: (number | null)[];
   latencyMs: (number | null)[];
+  leaseTokens: string[];
 }
 
 /**
@@ -20,7 +21,10 @@ export interface SettleRun {
  * the same order, so concurrent settles of overlapping deliveries cannot deadlock.
  *
  * @example
- * settleRuns([{ deliveryId: 2, state: "delivered", attempts: 1 }, { deliveryId: 1, state: "released" }]);
+ * settleRuns([
+ *   { deliveryId: 2, leaseToken: "t", state: "delivered", attempts: 1 },
+ *   { deliveryId: 1, leaseToken: "t", state: "released" },
+ * ]);
  * // one run: ids [1, 2], states ["released", "delivered"]
  */
 export function settleRuns(outcomes: readonly DeliveryOutcome[]): SettleRun[] {
@@ -51,10 +55,12 @@ function toColumns(run: readonly DeliveryOutcome[]): SettleRun {
     statuses: [],
     nextAttemptAtMs: [],
     latencyMs: [],
+    leaseTokens: [],
   };
   for (const outcome of run) {
     columns.ids.push(outcome.deliveryId);
     columns.states.push(outcome.state);
+    columns.leaseTokens.push(outcome.leaseToken);
     if (outcome.state === "released") {
       columns.stages.push(null);
       columns.reasons.push(null);
@@ -95,5 +101,6 @@ export function settleRunParameters(run: SettleRun, nowMs: number): unknown[] {
     run.nextAttemptAtMs,
     run.latencyMs,
     nowMs,
+    run.leaseTokens,
   ];
 }

@@ -129,15 +129,18 @@ export function postgresStatements(schema: string) {
       WHERE id = ANY($1::bigint[]) AND ${WAITING} AND next_attempt_at_ms <= $2 AND lease_until_ms <= $2
       FOR UPDATE SKIP LOCKED`,
 
-    /** Lease the chosen (already locked) deliveries and return them; the caller restores the order. */
+    /**
+     * Lease the chosen (already locked) deliveries under the claim's fencing token `$3` and return
+     * them; the caller restores the order.
+     */
     leaseAndFetch: `
       WITH leased AS (
-        UPDATE ${s}.deliveries SET lease_until_ms = $2 WHERE id = ANY($1::bigint[])
-        RETURNING id, event_seq, destination, attempts, first_attempt_at_ms
+        UPDATE ${s}.deliveries SET lease_until_ms = $2, lease_token = $3 WHERE id = ANY($1::bigint[])
+        RETURNING id, event_seq, destination, attempts, first_attempt_at_ms, lease_token
       )
       SELECT l.id AS "deliveryId", l.destination, e.source_name AS "sourceName",
              e.message_id AS "messageId", e.event_type AS "eventType", e.received_at_ms AS "receivedAtMs",
-             b.body, l.attempts, l.first_attempt_at_ms AS "firstAttemptAtMs"
+             b.body, l.attempts, l.first_attempt_at_ms AS "firstAttemptAtMs", l.lease_token AS "leaseToken"
       FROM leased AS l
       JOIN ${s}.events AS e ON e.seq = l.event_seq
       JOIN ${s}.event_bodies AS b ON b.event_seq = l.event_seq`,
@@ -146,7 +149,9 @@ export function postgresStatements(schema: string) {
      * A run of outcomes with distinct ids, in one statement. `released` keeps the log fields and only
      * clears the lease (and moves the next attempt time when given); every other outcome records its
      * fields, appends the attempt to the history when it carries one, and sets the first-attempt time
-     * once. The waiting guard ignores outcomes for terminal deliveries. Then the bodies of the events
+     * once. The waiting guard ignores outcomes for terminal deliveries, and the token guard those of a
+     * claim whose delivery another claim took since (`$11`: each outcome's lease token; a concurrent
+     * claim's row lock makes the UPDATE wait and re-check the guards on the claimed row). Then the bodies of the events
      * this run may have finished are locked, in seq order: two nodes settling the last two deliveries
      * of one event serialise here, so the second sees the first's change when it checks the body.
      * Returns how many deliveries changed and the seqs of those candidate events.
@@ -154,8 +159,8 @@ export function postgresStatements(schema: string) {
     settleRun: `
       WITH o AS (
         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                             $7::bigint[], $8::bigint[], $9::bigint[])
-          AS o (id, state, stage, reason, field, attempts, status, next_attempt_at_ms, latency_ms)
+                             $7::bigint[], $8::bigint[], $9::bigint[], $11::text[])
+          AS o (id, state, stage, reason, field, attempts, status, next_attempt_at_ms, latency_ms, lease_token)
       ), changed AS (
         UPDATE ${s}.deliveries AS d SET
           state = CASE WHEN o.state = 'released' THEN d.state ELSE o.state END,
@@ -180,7 +185,7 @@ export function postgresStatements(schema: string) {
           lease_until_ms = 0,
           updated_at_ms = $10
         FROM o
-        WHERE d.id = o.id AND d.${WAITING}
+        WHERE d.id = o.id AND d.${WAITING} AND d.lease_token = o.lease_token
         RETURNING d.event_seq, o.state
       ), locked AS (
         SELECT event_seq FROM ${s}.event_bodies
@@ -306,7 +311,7 @@ export function postgresStatements(schema: string) {
           FOR UPDATE OF d SKIP LOCKED)
         UPDATE ${s}.deliveries AS d SET state = 'queued', stage = NULL, reason = NULL, field = NULL,
           attempts = 0, first_attempt_at_ms = NULL, next_attempt_at_ms = 0, lease_until_ms = 0,
-          replays = d.replays + 1, updated_at_ms = $1
+          lease_token = NULL, replays = d.replays + 1, updated_at_ms = $1
         FROM picked
         WHERE d.id = picked.id AND d.state = 'failed'
         RETURNING d.destination`;

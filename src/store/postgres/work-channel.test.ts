@@ -88,6 +88,7 @@ describe("work notifications", () => {
       [
         {
           deliveryId: delivery!.deliveryId,
+          leaseToken: delivery!.leaseToken,
           state: "failed",
           attempts: 1,
           stage: "delivery",

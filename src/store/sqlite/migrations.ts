@@ -223,6 +223,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   OBSERVE_MIGRATION,
+  {
+    version: 9,
+    name: "lease fencing token",
+    sql: `
+      -- The fencing token of the claim that last leased the delivery (see Store.settle): an outcome
+      -- applies only while it still matches. NULL: never claimed, or replayed since.
+      ALTER TABLE deliveries ADD COLUMN lease_token TEXT;
+    `,
+  },
 ];
 
 /**

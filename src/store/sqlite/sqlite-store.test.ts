@@ -141,6 +141,7 @@ describe("SQLite store", () => {
       { version: 6, name: "admin users and sessions" },
       { version: 7, name: "configuration versions and draft" },
       { version: 8, name: "event names, samples, seen paths" },
+      { version: 9, name: "lease fencing token" },
     ]);
   });
 
@@ -167,29 +168,44 @@ describe("SQLite store", () => {
   });
 
   describe("settle in set-based batches", () => {
-    async function claimIds(store: SqliteStore, count: number, nowMs = T0): Promise<number[]> {
+    async function claimIds(
+      store: SqliteStore,
+      count: number,
+      nowMs = T0,
+    ): Promise<{ ids: number[]; leaseToken: string }> {
       await store.enqueue(Array.from({ length: count }, (_, i) => event(`m${i}`)));
       const claimed = await store.claim("cio", { limit: count, nowMs, leaseMs: 1000 });
-      return claimed.map((d) => d.deliveryId);
+      return { ids: claimed.map((d) => d.deliveryId), leaseToken: claimed[0]?.leaseToken ?? "" };
     }
 
     it("applies outcomes naming one delivery twice in order, as separate calls would", async () => {
       const { store } = open();
-      const [first, second] = await claimIds(store, 2);
+      const {
+        ids: [first, second],
+        leaseToken,
+      } = await claimIds(store, 2);
       await store.settle(
         [
           {
             deliveryId: first!,
+            leaseToken,
             state: "retrying",
             attempts: 1,
             status: 503,
             nextAttemptAtMs: T0,
             reason: "5xx",
           },
-          { deliveryId: second!, state: "released" },
-          { deliveryId: first!, state: "delivered", attempts: 2 },
-          { deliveryId: second!, state: "stopped", attempts: 0, stage: "limits", reason: "too big" },
-          { deliveryId: first!, state: "released", nextAttemptAtMs: T0 + 5 },
+          { deliveryId: second!, leaseToken, state: "released" },
+          { deliveryId: first!, leaseToken, state: "delivered", attempts: 2 },
+          {
+            deliveryId: second!,
+            leaseToken,
+            state: "stopped",
+            attempts: 0,
+            stage: "limits",
+            reason: "too big",
+          },
+          { deliveryId: first!, leaseToken, state: "released", nextAttemptAtMs: T0 + 5 },
         ],
         T0 + 1,
       );
@@ -204,14 +220,17 @@ describe("SQLite store", () => {
 
     it("names the first unknown delivery in input order and applies nothing of any run", async () => {
       const { store } = open();
-      const [first, second] = await claimIds(store, 2);
+      const {
+        ids: [first, second],
+        leaseToken,
+      } = await claimIds(store, 2);
       const settling = store.settle(
         [
-          { deliveryId: first!, state: "delivered", attempts: 1 },
-          { deliveryId: first!, state: "released" },
-          { deliveryId: second!, state: "released" },
-          { deliveryId: 9_000_001, state: "delivered", attempts: 1 },
-          { deliveryId: 9_000_000, state: "released" },
+          { deliveryId: first!, leaseToken, state: "delivered", attempts: 1 },
+          { deliveryId: first!, leaseToken, state: "released" },
+          { deliveryId: second!, leaseToken, state: "released" },
+          { deliveryId: 9_000_001, leaseToken, state: "delivered", attempts: 1 },
+          { deliveryId: 9_000_000, leaseToken, state: "released" },
         ],
         T0 + 1,
       );
@@ -231,14 +250,14 @@ describe("SQLite store", () => {
 
     it("leases exactly the claimed deliveries, skipping ones not ready between them", async () => {
       const { store } = open();
-      const ids = await claimIds(store, 6);
+      const { ids, leaseToken } = await claimIds(store, 6);
       // Put the 2nd back due later and the 4th back now: both lie among the next claim's ids.
       await store.settle(
         [
-          { deliveryId: ids[1]!, state: "released", nextAttemptAtMs: T0 + 50_000 },
-          { deliveryId: ids[3]!, state: "released" },
-          { deliveryId: ids[0]!, state: "released" },
-          { deliveryId: ids[2]!, state: "released" },
+          { deliveryId: ids[1]!, leaseToken, state: "released", nextAttemptAtMs: T0 + 50_000 },
+          { deliveryId: ids[3]!, leaseToken, state: "released" },
+          { deliveryId: ids[0]!, leaseToken, state: "released" },
+          { deliveryId: ids[2]!, leaseToken, state: "released" },
         ],
         T0 + 1,
       );
@@ -276,7 +295,7 @@ describe("SQLite store", () => {
       expect(run).toMatch(/INDEX deliveries_waiting_key \(destination=\? AND ordering_key=\? AND id>\?\)/);
       expect(run).not.toMatch(/TEMP B-TREE/);
       const perId = "SCAN j VIRTUAL TABLE INDEX 1: | SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)";
-      expect(plan(sql.SQL_LEASE_IDS, { ...json, leaseUntilMs: 2 })).toBe(perId);
+      expect(plan(sql.SQL_LEASE_IDS, { ...json, leaseUntilMs: 2, leaseToken: "t" })).toBe(perId);
       expect(plan(sql.SQL_SELECT_CLAIMED, json)).toMatch(/SEARCH d USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     });
 
@@ -284,7 +303,7 @@ describe("SQLite store", () => {
       const perOutcome =
         "SCAN json_each VIRTUAL TABLE INDEX 1: | SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)";
       expect(plan(sql.SQL_RECORD_OUTCOMES, { ...any, ...json })).toBe(perOutcome);
-      const delivered = { ...any, ...json, attempts: 1, status: 200, latencyMs: 5 };
+      const delivered = { ...any, ...json, attempts: 1, status: 200, latencyMs: 5, leaseToken: "t" };
       expect(plan(sql.SQL_RECORD_DELIVERED, delivered)).toBe(perOutcome.replace("json_each", "j"));
       expect(plan(sql.SQL_RELEASE_MANY, { ...any, ...json })).toBe(perOutcome);
       expect(plan(sql.SQL_FIRST_UNKNOWN_DELIVERY, json)).toMatch(/INTEGER PRIMARY KEY \(rowid=\?\)/);

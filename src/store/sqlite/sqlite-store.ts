@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { newLeaseToken } from "../lease-token.js";
 import { validateSamples } from "../observe-input.js";
 import type {
   AttemptRecord,
@@ -39,6 +40,7 @@ import type {
   SeenPathUpdate,
   SessionRecord,
   SessionWithUser,
+  SettleResult,
   StatsRange,
   Store,
   StoredBody,
@@ -206,7 +208,7 @@ class SqliteStoreImpl implements SqliteStore {
         { destination: string; orderingKey: string; afterId: number; nowMs: number; limit: number },
         { id: number; ready: number }
       >(sql.SQL_KEY_RUN_AFTER),
-      leaseIds: db.prepare<{ ids: string; leaseUntilMs: number }>(sql.SQL_LEASE_IDS),
+      leaseIds: db.prepare<{ ids: string; leaseUntilMs: number; leaseToken: string }>(sql.SQL_LEASE_IDS),
       selectClaimed: db.prepare<{ ids: string }, ClaimedDelivery>(sql.SQL_SELECT_CLAIMED),
       attemptHistory: db.prepare<[number], string | null>(sql.SQL_ATTEMPT_HISTORY).pluck(),
       recordOutcomes: db
@@ -214,7 +216,14 @@ class SqliteStoreImpl implements SqliteStore {
         .pluck(),
       recordDelivered: db
         .prepare<
-          { ids: string; attempts: number; status: number | null; latencyMs: number | null; nowMs: number },
+          {
+            ids: string;
+            attempts: number;
+            status: number | null;
+            latencyMs: number | null;
+            leaseToken: string;
+            nowMs: number;
+          },
           number
         >(sql.SQL_RECORD_DELIVERED)
         .pluck(),
@@ -264,7 +273,7 @@ class SqliteStoreImpl implements SqliteStore {
       const ids = this.chooseClaim(destination, nowMs, limit);
       if (ids.length === 0) return [];
       const json = JSON.stringify(ids);
-      this.statements.leaseIds.run({ ids: json, leaseUntilMs: nowMs + leaseMs });
+      this.statements.leaseIds.run({ ids: json, leaseUntilMs: nowMs + leaseMs, leaseToken: newLeaseToken() });
       const rows = this.statements.selectClaimed.all({ ids: json });
       const position = new Map(ids.map((id, index) => [id, index]));
       return rows.sort((a, b) => (position.get(a.deliveryId) ?? 0) - (position.get(b.deliveryId) ?? 0));
@@ -331,15 +340,17 @@ class SqliteStoreImpl implements SqliteStore {
     return chosen;
   }
 
-  async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<void> {
+  async settle(outcomes: readonly DeliveryOutcome[], nowMs: number): Promise<SettleResult> {
     this.assertOpen();
     validateOutcomes(outcomes, nowMs);
-    this.write("settle", () => {
+    return this.write("settle", () => {
       const settledEventSeqs: number[] = [];
-      for (const run of distinctIdRuns(outcomes)) this.settleRun(run, nowMs, settledEventSeqs);
+      let stale = 0;
+      for (const run of distinctIdRuns(outcomes)) stale += this.settleRun(run, nowMs, settledEventSeqs);
       if (settledEventSeqs.length > 0) {
         this.statements.dropUnneededBodies.run({ eventSeqs: JSON.stringify(settledEventSeqs) });
       }
+      return { stale };
     });
   }
 
@@ -642,15 +653,22 @@ class SqliteStoreImpl implements SqliteStore {
    * Apply outcomes whose delivery ids are distinct, in two set-based statements, and append the event
    * of every delivery that reached a terminal state or `retrying` to `settledEventSeqs`. Distinct ids
    * make the order of the outcomes irrelevant within the run. When fewer deliveries changed than
-   * outcomes were given, either some were already terminal (ignored) or some id is unknown: the
-   * latter throws, and the caller's transaction rolls every change back.
+   * outcomes were given, either some were stale (already terminal, or claimed again under another
+   * lease token: ignored) or some id is unknown: the latter throws, and the caller's transaction
+   * rolls every change back. Returns how many outcomes of the run were stale.
    */
-  private settleRun(run: readonly DeliveryOutcome[], nowMs: number, settledEventSeqs: number[]): void {
+  private settleRun(run: readonly DeliveryOutcome[], nowMs: number, settledEventSeqs: number[]): number {
     // Delivered outcomes, the bulk of a drain, grouped by their only varying fields: a worker's batch
     // usually makes one group, recorded from a plain array of ids.
     const delivered = new Map<
       string,
-      { attempts: number; status: number | null; latencyMs: number | null; ids: number[] }
+      {
+        attempts: number;
+        status: number | null;
+        latencyMs: number | null;
+        leaseToken: string;
+        ids: number[];
+      }
     >();
     const recorded: unknown[][] = [];
     const released: unknown[][] = [];
@@ -658,24 +676,26 @@ class SqliteStoreImpl implements SqliteStore {
       if (outcome.state === "delivered") {
         const status = outcome.status ?? null;
         const latencyMs = outcome.attempt?.latencyMs ?? null;
-        const key = `${outcome.attempts}/${status}/${latencyMs}`;
+        const { attempts, leaseToken } = outcome;
+        const key = JSON.stringify([attempts, status, latencyMs, leaseToken]);
         const group = delivered.get(key);
         if (group === undefined)
-          delivered.set(key, { attempts: outcome.attempts, status, latencyMs, ids: [outcome.deliveryId] });
+          delivered.set(key, { attempts, status, latencyMs, leaseToken, ids: [outcome.deliveryId] });
         else group.ids.push(outcome.deliveryId);
       } else if (outcome.state === "released") {
-        released.push([outcome.deliveryId, outcome.nextAttemptAtMs ?? null]);
+        released.push([outcome.deliveryId, outcome.nextAttemptAtMs ?? null, outcome.leaseToken]);
       } else {
         recorded.push(outcomeRow(outcome));
       }
     }
     let changed = 0;
-    for (const { attempts, status, latencyMs, ids } of delivered.values()) {
+    for (const { attempts, status, latencyMs, leaseToken, ids } of delivered.values()) {
       const eventSeqs = this.statements.recordDelivered.all({
         ids: JSON.stringify(ids),
         attempts,
         status,
         latencyMs,
+        leaseToken,
         nowMs,
       });
       changed += eventSeqs.length;
@@ -689,12 +709,13 @@ class SqliteStoreImpl implements SqliteStore {
     if (released.length > 0) {
       changed += this.statements.releaseMany.run({ outcomes: JSON.stringify(released), nowMs }).changes;
     }
-    if (changed === run.length) return;
+    if (changed === run.length) return 0;
     const ids = JSON.stringify(run.map((outcome) => outcome.deliveryId));
     const unknown = this.statements.firstUnknownDelivery.get({ ids });
     if (unknown !== undefined) {
       throw new StoreError("ER_STORE_UNKNOWN_DELIVERY", `delivery ${unknown} does not exist`);
     }
+    return run.length - changed;
   }
 
   /** Run `work` in an IMMEDIATE transaction; engine errors become ER_STORE_WRITE_FAILED. */
@@ -727,6 +748,7 @@ function outcomeRow(outcome: Exclude<DeliveryOutcome, { state: "released" }>): u
     outcome.status ?? null,
     outcome.state === "retrying" ? outcome.nextAttemptAtMs : null,
     outcome.attempt?.latencyMs ?? null,
+    outcome.leaseToken,
   ];
 }
 

@@ -52,9 +52,12 @@ export const SQL_KEY_RUN_AFTER = `
   ORDER BY id
   LIMIT @limit`;
 
-/** Lease the chosen ids (a JSON array); `SQL_SELECT_CLAIMED` then returns their rows. */
+/**
+ * Lease the chosen ids (a JSON array) under the claim's fencing token; `SQL_SELECT_CLAIMED` then
+ * returns their rows.
+ */
 export const SQL_LEASE_IDS = `
-  UPDATE deliveries SET lease_until_ms = @leaseUntilMs
+  UPDATE deliveries SET lease_until_ms = @leaseUntilMs, lease_token = @leaseToken
   FROM json_each(@ids) AS j
   WHERE deliveries.id = j.value AND +deliveries.${WAITING}`;
 
@@ -65,7 +68,7 @@ export const SQL_LEASE_IDS = `
 export const SQL_SELECT_CLAIMED = `
   SELECT d.id AS deliveryId, d.destination, e.source_name AS sourceName, e.message_id AS messageId,
          e.event_type AS eventType, e.received_at_ms AS receivedAtMs, e.body, d.attempts,
-         d.first_attempt_at_ms AS firstAttemptAtMs
+         d.first_attempt_at_ms AS firstAttemptAtMs, d.lease_token AS leaseToken
   FROM json_each(@ids) AS j JOIN deliveries AS d ON d.id = j.value JOIN events AS e ON e.seq = d.event_seq`;
 
 /** Only waiting rows carry a lease (settle clears it), so the partial index finds them all. */
@@ -85,10 +88,10 @@ function appendAttempt(status: string, latencyMs: string, state: string, reason:
 
 /**
  * Terminal outcomes and `retrying`, a batch at a time: `@outcomes` is a JSON array of
- * `[deliveryId, state, stage, reason, field, attempts, status, nextAttemptAtMs, latencyMs]` with distinct ids
- * (UPDATE ... FROM applies one unspecified source row when several match, so the caller splits
- * repeated ids into separate batches). The waiting guard makes an outcome for an already terminal
- * delivery a no-op; RETURNING yields one event_seq per delivery that changed. The unary `+` keeps
+ * `[deliveryId, state, stage, reason, field, attempts, status, nextAttemptAtMs, latencyMs, leaseToken]`
+ * with distinct ids (UPDATE ... FROM applies one unspecified source row when several match, so the
+ * caller splits repeated ids into separate batches). The waiting and token guards make an outcome
+ * for an already terminal delivery, or one another claim took since, a no-op; RETURNING yields one event_seq per delivery that changed. The unary `+` keeps
  * SQLite from driving the update from an index on `state` (a scan of every waiting or delivered
  * row): the plan must be one rowid lookup per outcome.
  */
@@ -103,15 +106,15 @@ export const SQL_RECORD_OUTCOMES = `
   FROM (
     SELECT value ->> 0 AS id, value ->> 1 AS state, value ->> 2 AS stage, value ->> 3 AS reason,
            value ->> 4 AS field, value ->> 5 AS attempts, value ->> 6 AS status,
-           value ->> 7 AS nextAttemptAtMs, value ->> 8 AS latencyMs
+           value ->> 7 AS nextAttemptAtMs, value ->> 8 AS latencyMs, value ->> 9 AS leaseToken
     FROM json_each(@outcomes)
   ) AS o
-  WHERE deliveries.id = o.id AND +deliveries.${WAITING}
+  WHERE deliveries.id = o.id AND +deliveries.${WAITING} AND deliveries.lease_token = o.leaseToken
   RETURNING event_seq`;
 
 /**
- * The hot path of `SQL_RECORD_OUTCOMES`: `delivered` outcomes that share `@attempts`, `@status` and `@latencyMs`,
- * their distinct ids in the JSON array `@ids`. Same effect, without extracting eight JSON fields per row.
+ * The hot path of `SQL_RECORD_OUTCOMES`: `delivered` outcomes that share `@attempts`, `@status`, `@latencyMs`
+ * and `@leaseToken` (one claim's batch), their distinct ids in the JSON array `@ids`. Same effect, without extracting eight JSON fields per row.
  */
 export const SQL_RECORD_DELIVERED = `
   UPDATE deliveries SET
@@ -121,19 +124,21 @@ export const SQL_RECORD_DELIVERED = `
     attempt_history = ${appendAttempt("@status", "@latencyMs", "'delivered'", "NULL")},
     lease_until_ms = 0, updated_at_ms = @nowMs
   FROM json_each(@ids) AS j
-  WHERE deliveries.id = j.value AND +deliveries.${WAITING}
+  WHERE deliveries.id = j.value AND +deliveries.${WAITING} AND deliveries.lease_token = @leaseToken
   RETURNING event_seq`;
 
 /**
- * `released` outcomes, a batch at a time: `@outcomes` is a JSON array of `[deliveryId, nextAttemptAtMs]`
- * with distinct ids; `+` as in `SQL_RECORD_OUTCOMES`.
+ * `released` outcomes, a batch at a time: `@outcomes` is a JSON array of
+ * `[deliveryId, nextAttemptAtMs, leaseToken]` with distinct ids; guards and `+` as in `SQL_RECORD_OUTCOMES`.
  */
 export const SQL_RELEASE_MANY = `
   UPDATE deliveries SET
     lease_until_ms = 0, next_attempt_at_ms = COALESCE(o.nextAttemptAtMs, next_attempt_at_ms),
     updated_at_ms = @nowMs
-  FROM (SELECT value ->> 0 AS id, value ->> 1 AS nextAttemptAtMs FROM json_each(@outcomes)) AS o
-  WHERE deliveries.id = o.id AND +deliveries.${WAITING}`;
+  FROM (
+    SELECT value ->> 0 AS id, value ->> 1 AS nextAttemptAtMs, value ->> 2 AS leaseToken FROM json_each(@outcomes)
+  ) AS o
+  WHERE deliveries.id = o.id AND +deliveries.${WAITING} AND deliveries.lease_token = o.leaseToken`;
 
 /** The first id of the JSON array `@ids`, in array order, that names no delivery. */
 export const SQL_FIRST_UNKNOWN_DELIVERY = `
@@ -202,8 +207,8 @@ export const SQL_ATTEMPT_HISTORY = "SELECT attempt_history FROM deliveries WHERE
 export function sqlReplay(where: readonly string[]): string {
   return `
   UPDATE deliveries SET state = 'queued', stage = NULL, reason = NULL, field = NULL, attempts = 0,
-    first_attempt_at_ms = NULL, next_attempt_at_ms = 0, lease_until_ms = 0, replays = replays + 1,
-    updated_at_ms = @nowMs
+    first_attempt_at_ms = NULL, next_attempt_at_ms = 0, lease_until_ms = 0, lease_token = NULL,
+    replays = replays + 1, updated_at_ms = @nowMs
   WHERE id IN (
     SELECT d.id FROM deliveries AS d JOIN events AS e ON e.seq = d.event_seq
     WHERE d.state = 'failed' AND e.body IS NOT NULL${where.map((w) => ` AND ${w}`).join("")}

@@ -34,7 +34,13 @@ async function deliverer() {
     const nowMs = Date.now();
     const claimed = await store.claim("cio", { limit: 200, nowMs, leaseMs: 60_000 });
     await store.settle(
-      claimed.map((d) => ({ deliveryId: d.deliveryId, state: "delivered", attempts: 1, status: 200 })),
+      claimed.map((d) => ({
+        deliveryId: d.deliveryId,
+        leaseToken: d.leaseToken,
+        state: "delivered",
+        attempts: 1,
+        status: 200,
+      })),
       nowMs,
     );
     await new Promise((resolve) => setTimeout(resolve, 5));
