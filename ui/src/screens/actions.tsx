@@ -226,20 +226,20 @@ function ActionItem(props: {
               id={`move-up-${action.name}`}
               class="small"
               disabled={index === 0}
-              aria-label={`Move ${action.name} up`}
               onClick={() => props.onMove(-1)}
             >
               Move up
+              <span class="cfg-visually-hidden">: {action.name}</span>
             </button>
             <button
               type="button"
               id={`move-down-${action.name}`}
               class="small"
               disabled={index === count - 1}
-              aria-label={`Move ${action.name} down`}
               onClick={() => props.onMove(1)}
             >
               Move down
+              <span class="cfg-visually-hidden">: {action.name}</span>
             </button>
             <button
               type="button"
