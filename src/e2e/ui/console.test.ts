@@ -261,7 +261,8 @@ describe("the web console", { timeout: 120_000 }, () => {
       await page.waitForLoadState("networkidle");
       await page.evaluate(axeSource);
       const violations = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+        const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } })
+          .axe;
         const result = await axe.run();
         return result.violations.map((violation) => ({
           id: violation.id,
