@@ -1,63 +1,16 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError } from "./api.js";
 import type { ConfigIssue } from "./config-state.js";
 import "./config.css";
 
 /**
  * Small widgets of the configuration screens (sources, destinations, actions, mapping, draft bar):
- * a confirmation dialog, a copy button, field-level problems and result messages.
+ * a copy button, field-level problems and result messages (the confirmation dialog is components.tsx's).
  */
 
-/** A modal confirmation on the native <dialog>: focus is trapped and Escape cancels. */
-export function ConfirmDialog(props: {
-  open: boolean;
-  title: string;
-  confirmLabel: string;
-  danger?: boolean;
-  busy?: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-  children?: ComponentChildren;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
-  }, [props.open]);
-  const titleId = `dialog-${props.title.replace(/\W+/g, "-").toLowerCase()}`;
-  return (
-    <dialog
-      ref={ref}
-      class="cfg-dialog"
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        props.onCancel();
-      }}
-    >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (!props.busy) props.onConfirm();
-        }}
-      >
-        <h2 id={titleId}>{props.title}</h2>
-        <div class="cfg-dialog-body">{props.children}</div>
-        <div class="cfg-buttons">
-          <button type="submit" class={props.danger ? "danger" : "primary"} disabled={props.busy}>
-            {props.confirmLabel}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </dialog>
-  );
-}
+/** The console's one confirmation dialog (components.tsx), re-exported for the configuration screens. */
+export { ConfirmDialog } from "./components.js";
 
 /** Copies `value` to the clipboard and says so in a live region. */
 export function CopyButton(props: { value: string; label: string }) {

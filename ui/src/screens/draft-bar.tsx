@@ -259,7 +259,8 @@ function DraftButtons(props: { state: ConfigState; onResult: ResultSetter }) {
         open={dialog === "import"}
         title="Import YAML"
         confirmLabel="Import as draft"
-        busy={busy || yaml.trim() === ""}
+        busy={busy}
+        confirmDisabled={yaml.trim() === ""}
         onConfirm={() => void importYaml()}
         onCancel={() => setDialog(null)}
       >
