@@ -46,15 +46,18 @@ export function dedupeRounds(events: readonly Pick<EnqueueEvent, "sourceName" | 
 }
 
 /**
- * Write one group of enqueue calls inside the caller's open transaction: dedupe keys round by round,
- * then every accepted event with its body and deliveries in one statement, which also queues one
- * NOTIFY per destination for the commit. Returns each call's results, in call and input order.
- * A call's events are all in this transaction, so they commit or roll back together.
+ * Write one group of enqueue calls: each dedupe round is one statement that records the round's keys
+ * and inserts the events it accepts with their bodies and deliveries (`enqueueRound`). A group without
+ * repeated keys (nearly every group) is a single autocommitted statement, one round trip; with more
+ * rounds they share a transaction, so a call's events always commit or roll back together. Returns each
+ * call's results, in call and input order.
+ *
+ * Within a round, delivery ids follow input order. A later round's ids come after the earlier rounds':
+ * it only holds later copies of keys, which are accepted only when their copies lie a whole dedupe window
+ * apart within one group, so input order is kept in every case that can arise in practice.
  *
  * @example
- * await client.query("BEGIN");
  * const results = await writeEnqueueGroup(client, [[event1], [event2, event3]], context);
- * await client.query("COMMIT");
  */
 export async function writeEnqueueGroup(
   client: PoolClient,
@@ -62,97 +65,54 @@ export async function writeEnqueueGroup(
   context: EnqueueGroupContext,
 ): Promise<EnqueueResult[][]> {
   const events = calls.flat();
-  const accepted = await recordDedupeKeys(client, events, context);
-  const newEvents = events.filter((_, index) => accepted[index]);
-  const deliveryCount = newEvents.reduce((sum, event) => sum + event.destinations.length, 0);
-  if (newEvents.length > 0) {
-    const { rows } = await client.query<{ eventSeqs: number[]; deliveryIds: number[] }>(
-      context.sql.allocateIds,
-      [context.sequences.events, newEvents.length, context.sequences.deliveries, deliveryCount],
+  const rounds = dedupeRounds(events);
+  const accepted = events.map(() => false);
+  const several = rounds.length > 1;
+  if (several) await client.query("BEGIN");
+  for (const round of rounds) {
+    const { rows } = await client.query<{ accepted: number[] }>(
+      context.sql.enqueueRound,
+      roundParameters(events, round, context),
     );
-    // Ascending, so deliveries get ids in input order: claim takes them oldest (lowest id) first.
-    const eventSeqs = [...(rows[0]?.eventSeqs ?? [])].sort((a, b) => a - b);
-    const deliveryIds = [...(rows[0]?.deliveryIds ?? [])].sort((a, b) => a - b);
-    await client.query(
-      context.sql.insertGroup,
-      insertParameters(newEvents, eventSeqs, deliveryIds, context.channel),
-    );
+    for (const position of rows[0]?.accepted ?? []) accepted[position] = true;
   }
+  if (several) await client.query("COMMIT");
   let next = 0;
   return calls.map((call) => call.map(() => ({ duplicate: !accepted[next++] })));
 }
 
-/** Run the dedupe rounds; `accepted[i]` tells whether `events[i]` is new. */
-async function recordDedupeKeys(
-  client: PoolClient,
+/** The parameters of `enqueueRound` for the events at `round` (indexes into `events`, key-sorted). */
+function roundParameters(
   events: readonly EnqueueEvent[],
+  round: readonly number[],
   context: EnqueueGroupContext,
-): Promise<boolean[]> {
-  const accepted = events.map(() => false);
-  for (const round of dedupeRounds(events)) {
-    const { rows } = await client.query<{ sourceName: string; messageId: string }>(
-      context.sql.recordDedupeKeys,
-      [
-        round.map((i) => events[i]!.sourceName),
-        round.map((i) => events[i]!.messageId),
-        round.map((i) => events[i]!.receivedAtMs),
-        context.dedupeWindowMs,
-      ],
-    );
-    const keys = new Set(rows.map((row) => dedupeKey(row.sourceName, row.messageId)));
-    for (const i of round) accepted[i] = keys.has(dedupeKey(events[i]!.sourceName, events[i]!.messageId));
-  }
-  return accepted;
-}
-
-/** The columns of `insertGroup`, as parallel arrays. */
-function insertParameters(
-  events: readonly EnqueueEvent[],
-  eventSeqs: readonly number[],
-  deliveryIds: readonly number[],
-  channel: string,
 ): unknown[] {
-  const bodySeqs: number[] = [];
-  const bodies: string[] = [];
-  const delivery = {
-    ids: [] as number[],
-    eventSeqs: [] as number[],
-    destinations: [] as string[],
-    orderingKeys: [] as (string | null)[],
-    createdAtMs: [] as number[],
-  };
-  const destinations = new Set<string>();
-  events.forEach((event, index) => {
-    const seq = eventSeqs[index]!;
-    // An event without destinations is kept for dedupe only: nothing will ever need its body.
-    if (event.destinations.length === 0) return;
-    bodySeqs.push(seq);
-    bodies.push(event.body);
-    for (const destination of event.destinations) {
-      delivery.ids.push(deliveryIds[delivery.ids.length]!);
-      delivery.eventSeqs.push(seq);
-      delivery.destinations.push(destination);
-      delivery.orderingKeys.push(event.orderingKey ?? null);
-      delivery.createdAtMs.push(event.receivedAtMs);
-      destinations.add(destination);
+  const inRound = round.map((i) => events[i]!);
+  const deliveryPositions: number[] = [];
+  const deliveryDestinations: string[] = [];
+  // Input order, not key order: the statement numbers deliveries in the order given.
+  for (const position of [...round].sort((a, b) => a - b)) {
+    for (const destination of events[position]!.destinations) {
+      deliveryPositions.push(position);
+      deliveryDestinations.push(destination);
     }
-  });
+  }
   return [
-    eventSeqs,
-    events.map((event) => event.sourceName),
-    events.map((event) => event.messageId),
-    events.map((event) => event.eventType),
-    events.map((event) => event.receivedAtMs),
-    bodySeqs,
-    bodies,
-    delivery.ids,
-    delivery.eventSeqs,
-    delivery.destinations,
-    delivery.orderingKeys,
-    delivery.createdAtMs,
-    channel,
-    [...destinations],
-    events.map((event) => event.eventName ?? null),
+    round,
+    inRound.map((event) => event.sourceName),
+    inRound.map((event) => event.messageId),
+    inRound.map((event) => event.eventType),
+    inRound.map((event) => event.receivedAtMs),
+    inRound.map((event) => event.eventName ?? null),
+    // An event without destinations is kept for dedupe only: nothing will ever need its body.
+    inRound.map((event) => (event.destinations.length > 0 ? event.body : null)),
+    inRound.map((event) => event.orderingKey ?? null),
+    deliveryPositions,
+    deliveryDestinations,
+    context.dedupeWindowMs,
+    context.sequences.events,
+    context.sequences.deliveries,
+    context.channel,
   ];
 }
 

@@ -162,6 +162,49 @@ describe("PostgreSQL store", () => {
     expect(await store.enqueue([event("ok1")])).toEqual([{ duplicate: false }]);
   });
 
+  it("numbers a group's rows in input order, destination by destination, skipping duplicates", async () => {
+    const store = await stores.open();
+    await store.enqueue([event("old")]);
+    await store.enqueue([
+      event("z1", { destinations: ["b", "a"] }),
+      event("old"),
+      event("a2", { destinations: [] }),
+      event("m3", { destinations: ["a"] }),
+    ]);
+    const s = escapeIdentifier(store.schema);
+    const deliveries = await adminQuery<{ messageId: string; destination: string }>(
+      `SELECT e.message_id AS "messageId", d.destination FROM ${s}.deliveries d
+       JOIN ${s}.events e ON e.seq = d.event_seq WHERE e.message_id <> 'old' ORDER BY d.id`,
+    );
+    expect(deliveries.map((row) => `${row.messageId}:${row.destination}`)).toEqual(["z1:b", "z1:a", "m3:a"]);
+    const events = await adminQuery<{ messageId: string }>(
+      `SELECT message_id AS "messageId" FROM ${s}.events ORDER BY seq`,
+    );
+    expect(events.map((row) => row.messageId)).toEqual(["old", "z1", "a2", "m3"]);
+    // The event without destinations is kept for dedupe only: no body.
+    expect(await countRows(store.schema, "event_bodies")).toBe(3);
+  });
+
+  it("writes a group with a repeated key in one transaction: a failing later round rolls back the first", async () => {
+    const store = await stores.open({ dedupeWindowMs: 1000 });
+    const s = escapeIdentifier(store.schema);
+    await adminQuery(`ALTER TABLE ${s}.events ADD CONSTRAINT no_secret CHECK (event_type <> 'secret')`);
+    // The second copy lies a whole window later, so it is accepted, in a second round, and fails.
+    const call = store.enqueue([event("m1"), event("m1", { eventType: "secret", receivedAtMs: T0 + 1000 })]);
+    await expect(call).rejects.toMatchObject({ code: "ER_STORE_WRITE_FAILED" });
+    for (const table of ["events", "event_bodies", "deliveries", "dedupe"]) {
+      expect(await countRows(store.schema, table)).toBe(0);
+    }
+    await adminQuery(`ALTER TABLE ${s}.events DROP CONSTRAINT no_secret`);
+    await expect(
+      store.enqueue([
+        event("m1"),
+        event("m1", { receivedAtMs: T0 + 1000 }),
+        event("m1", { receivedAtMs: T0 + 1500 }),
+      ]),
+    ).resolves.toEqual([{ duplicate: false }, { duplicate: false }, { duplicate: true }]);
+  });
+
   it("rejects a NUL character as invalid input for that caller only, without echoing it", async () => {
     const store = await stores.open();
     const good = store.enqueue([event("m1")]);

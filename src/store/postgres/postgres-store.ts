@@ -207,7 +207,8 @@ class PostgresStoreImpl implements PostgresStore {
     this.sql = postgresStatements(settings.schema);
     this.groupCommit = new GroupCommit(
       (calls) =>
-        this.transaction("enqueue", (client) =>
+        // Not `transaction`: a group is usually one statement, and writeEnqueueGroup opens one otherwise.
+        this.withClient("enqueue", false, (client) =>
           writeEnqueueGroup(client, calls, {
             sql: this.sql,
             dedupeWindowMs: settings.dedupeWindowMs,
@@ -742,7 +743,20 @@ class PostgresStoreImpl implements PostgresStore {
    * again (nothing was committed); other errors become `ER_STORE_WRITE_FAILED` (a `StoreError` thrown
    * by `work` passes through). A connection that fails to roll back is discarded, not reused.
    */
-  private async transaction<T>(operation: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private transaction<T>(operation: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(operation, true, work);
+  }
+
+  /**
+   * Run `work` on a pooled connection, inside BEGIN/COMMIT when `transaction` (else `work` manages
+   * its own), retried from the start on a serialization failure or deadlock. After an error the
+   * connection is rolled back (a no-op outside a transaction) or, if even that fails, discarded.
+   */
+  private async withClient<T>(
+    operation: string,
+    transaction: boolean,
+    work: (client: PoolClient) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       let client: PoolClient;
       try {
@@ -752,9 +766,9 @@ class PostgresStoreImpl implements PostgresStore {
       }
       let broken = false;
       try {
-        await client.query("BEGIN");
+        if (transaction) await client.query("BEGIN");
         const result = await work(client);
-        await client.query("COMMIT");
+        if (transaction) await client.query("COMMIT");
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {

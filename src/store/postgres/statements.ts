@@ -54,46 +54,67 @@ export function postgresStatements(schema: string) {
   const s = escapeIdentifier(schema);
   return {
     /**
-     * One dedupe round: keys distinct within the call. Inserts a new key, or refreshes one first seen at
-     * least a window before this copy; RETURNING names the keys that were accepted (absent = duplicate).
-     * A key another transaction is inserting makes this wait for that transaction's outcome, so of two
-     * concurrent copies exactly one is accepted.
+     * One dedupe round of an enqueue group, with everything it accepts, in one statement: the keys (distinct
+     * within the round, sorted so every node locks them in the same order and two groups sharing keys cannot
+     * deadlock) go into `dedupe`, where a new key is inserted or a key first seen at least a window ($12)
+     * before this copy is refreshed; the copies that did so are the accepted ones, and only they get an
+     * event row, a body and deliveries. A key another transaction is inserting makes this wait for that
+     * transaction's outcome, so of two concurrent copies exactly one is accepted.
+     *
+     * Ids are drawn from the identity sequences ($13, $14) and handed out in ascending order by input
+     * position ($1) and, within an event, destination order, so the claim (oldest id first) takes a person's
+     * events in the order they were received. Then one NOTIFY per destination that got a delivery: delivered
+     * when the transaction commits, and not at all if it rolls back. Returns the input positions accepted.
+     *
+     * Parameters: per event $1 position, $2 source, $3 messageId, $4 type, $5 receivedAt, $6 name, $7 body
+     * (null when it has no destination: kept for dedupe only), $8 ordering key; per delivery $9 the event's
+     * position and $10 the destination, in input order.
      */
-    recordDedupeKeys: `
-      INSERT INTO ${s}.dedupe AS k (source_name, message_id, seen_at_ms)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-      ON CONFLICT (source_name, message_id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms
-        WHERE excluded.seen_at_ms - k.seen_at_ms >= $4
-      RETURNING source_name AS "sourceName", message_id AS "messageId"`,
-
-    /** Ids for a group's events and deliveries, drawn in advance so rows can reference each other. */
-    allocateIds: `
-      SELECT ARRAY(SELECT nextval($1::regclass) FROM generate_series(1, $2)) AS "eventSeqs",
-             ARRAY(SELECT nextval($3::regclass) FROM generate_series(1, $4)) AS "deliveryIds"`,
-
-    /** The sequences behind the identity columns, looked up once at open for `allocateIds`. */
-    sequences: `
-      SELECT pg_get_serial_sequence($1, 'seq') AS events, pg_get_serial_sequence($2, 'id') AS deliveries`,
-
-    /**
-     * A group's events, bodies and deliveries in one statement, then one NOTIFY per destination: the
-     * notifications are delivered when the transaction commits, and not at all if it rolls back.
-     */
-    insertGroup: `
-      WITH new_events AS (
+    enqueueRound: `
+      WITH input AS MATERIALIZED (
+        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+          $7::text[], $8::text[])
+          AS i (position, source_name, message_id, event_type, received_at_ms, event_name, body, ordering_key)
+      ), accepted AS (
+        INSERT INTO ${s}.dedupe AS k (source_name, message_id, seen_at_ms)
+        SELECT source_name, message_id, received_at_ms FROM input
+        ON CONFLICT (source_name, message_id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms
+          WHERE excluded.seen_at_ms - k.seen_at_ms >= $11
+        RETURNING source_name, message_id
+      ), new_events AS MATERIALIZED (
+        SELECT i.*, row_number() OVER (ORDER BY i.position) AS n
+        FROM input AS i JOIN accepted AS a USING (source_name, message_id)
+      ), event_seqs AS MATERIALIZED (
+        SELECT seq, row_number() OVER (ORDER BY seq) AS n
+        FROM (SELECT nextval($12::regclass) AS seq FROM new_events) AS drawn
+      ), numbered AS MATERIALIZED (
+        SELECT e.*, s.seq FROM new_events AS e JOIN event_seqs AS s USING (n)
+      ), delivery_rows AS MATERIALIZED (
+        SELECT e.seq AS event_seq, d.destination, e.ordering_key, e.received_at_ms,
+          row_number() OVER (ORDER BY d.ordinal) AS n
+        FROM unnest($9::int[], $10::text[]) WITH ORDINALITY AS d (position, destination, ordinal)
+        JOIN numbered AS e USING (position)
+      ), delivery_ids AS MATERIALIZED (
+        SELECT id, row_number() OVER (ORDER BY id) AS n
+        FROM (SELECT nextval($13::regclass) AS id FROM delivery_rows) AS drawn
+      ), new_event_rows AS (
         INSERT INTO ${s}.events (seq, source_name, message_id, event_type, received_at_ms, event_name)
-        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $15::text[])
+        SELECT seq, source_name, message_id, event_type, received_at_ms, event_name FROM numbered
       ), new_bodies AS (
-        INSERT INTO ${s}.event_bodies (event_seq, body)
-        SELECT * FROM unnest($6::bigint[], $7::text[])
+        INSERT INTO ${s}.event_bodies (event_seq, body) SELECT seq, body FROM numbered WHERE body IS NOT NULL
       ), new_deliveries AS (
         INSERT INTO ${s}.deliveries
           (id, event_seq, destination, ordering_key, state, created_at_ms, updated_at_ms)
-        SELECT id, event_seq, destination, ordering_key, 'queued', created_at_ms, created_at_ms
-        FROM unnest($8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[])
-          AS u (id, event_seq, destination, ordering_key, created_at_ms)
+        SELECT i.id, r.event_seq, r.destination, r.ordering_key, 'queued', r.received_at_ms, r.received_at_ms
+        FROM delivery_rows AS r JOIN delivery_ids AS i USING (n)
       )
-      SELECT pg_notify($13, destination) FROM unnest($14::text[]) AS destination`,
+      SELECT coalesce((SELECT array_agg(position) FROM new_events), '{}') AS "accepted",
+        (SELECT count(pg_notify($14, destination)) FROM (SELECT DISTINCT destination FROM delivery_rows) AS d)
+          AS notified`,
+
+    /** The sequences behind the identity columns, looked up once at open for `enqueueRound`. */
+    sequences: `
+      SELECT pg_get_serial_sequence($1, 'seq') AS events, pg_get_serial_sequence($2, 'id') AS deliveries`,
 
     /**
      * The claim's window: the oldest `limit` ready deliveries that no concurrent claimer holds, locked
