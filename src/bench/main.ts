@@ -51,24 +51,43 @@ const trackBody = JSON.stringify({
   context: { library: { name: "bench", version: "1" } },
 });
 
+/** Events per `/v1/batch` request in the batched ingest load (analytics-node sends up to 15–20). */
+const INGEST_BATCH_SIZE = Number(process.env["BENCH_INGEST_BATCH"] ?? 20);
+
+/** Distinct people in the batched load, so per-person ordering keys vary as in real traffic. */
+const batchBody = JSON.stringify({
+  batch: Array.from({ length: INGEST_BATCH_SIZE }, (_, i) => ({
+    type: "track",
+    userId: `user-${i}`,
+    event: "Order Completed",
+    properties: { plan: "pro", total: 42.5 + i, currency: "USD", sku: `SKU-${i}` },
+  })),
+  context: { library: { name: "bench", version: "1" } },
+});
+
 interface IngestFigures {
   eventsPerSecond: number;
+  /** Latency of one request (of one event, or of INGEST_BATCH_SIZE events when batched). */
   p50Ms: number;
   p99Ms: number;
   errors: number;
 }
 
-async function loadIngest(url: string): Promise<IngestFigures> {
+/** What `loadIngest` sends: one event per `/v1/track` request, or INGEST_BATCH_SIZE per `/v1/batch`. */
+type IngestLoad = "single" | "batch";
+
+async function loadIngest(url: string, load: IngestLoad = "single"): Promise<IngestFigures> {
+  const batched = load === "batch";
   const result = await autocannon({
-    url: `${url}/v1/track`,
+    url: `${url}${batched ? "/v1/batch" : "/v1/track"}`,
     method: "POST",
     connections: 50,
     duration: INGEST_SECONDS,
     headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
-    body: trackBody,
+    body: batched ? batchBody : trackBody,
   });
   return {
-    eventsPerSecond: Math.round(result.requests.average),
+    eventsPerSecond: Math.round(result.requests.average * (batched ? INGEST_BATCH_SIZE : 1)),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
@@ -357,12 +376,16 @@ async function storm(dir: string): Promise<StormFigures> {
   };
 }
 
+/** Ingest into PostgreSQL, with how well enqueue calls were grouped into transactions. */
+type PostgresIngestFigures = IngestFigures & {
+  /** Events per enqueue transaction (group commit), from the events' `xmin`. */
+  eventsPerCommit: number;
+  commitsPerSecond: number;
+};
+
 interface PostgresFigures {
-  ingest: IngestFigures & {
-    /** Events per enqueue transaction (group commit), from the events' `xmin`. */
-    eventsPerCommit: number;
-    commitsPerSecond: number;
-  };
+  ingest: PostgresIngestFigures;
+  ingestBatch: PostgresIngestFigures;
   drainOne: DrainFigures;
   drainThree: DrainFigures;
 }
@@ -387,11 +410,11 @@ async function withSchema<T>(work: (schema: string, env: Record<string, string>)
   }
 }
 
-/** Durable ingest into PostgreSQL (one node, delivery paused), and how well enqueue calls were grouped. */
-async function postgresIngest(dir: string, config: string): Promise<PostgresFigures["ingest"]> {
+/** Durable ingest into PostgreSQL (one node, delivery paused, a fresh schema), and its grouping. */
+async function postgresIngest(dir: string, config: string, load: IngestLoad): Promise<PostgresIngestFigures> {
   return withSchema(async (schema, env) => {
-    const node = await startSluice(join(dir, "pg-ingest"), config, "paused", { env });
-    const figures = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
+    const node = await startSluice(join(dir, `pg-ingest-${load}`), config, "paused", { env });
+    const figures = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`, load);
     await node.stop();
     // Rows one transaction inserted share its xmin: distinct xmins are the group commits.
     const [row] = await pgQuery<{ events: string; commits: string }>(
@@ -458,31 +481,38 @@ async function postgresBench(dir: string): Promise<PostgresFigures> {
       : await startFastSimulator(PG_SIM_PORT, 200, 100);
   try {
     const config = writeConfig(dir, { simPort: PG_SIM_PORT, name: "pg.yaml" });
-    console.log(`  PostgreSQL durable ingest: one node, ${INGEST_SECONDS} s at 50 connections…`);
-    const ingest = await postgresIngest(dir, config);
+    console.log(
+      `  PostgreSQL durable ingest: one node, ${INGEST_SECONDS} s at 50 connections, one event each…`,
+    );
+    const ingest = await postgresIngest(dir, config, "single");
+    console.log(`  PostgreSQL durable ingest: the same with /v1/batch of ${INGEST_BATCH_SIZE} events…`);
+    const ingestBatch = await postgresIngest(dir, config, "batch");
     console.log(`  PostgreSQL backlog drain: ${PG_DRAIN_EVENTS} events through one node…`);
     const drainOne = await postgresDrain(dir, config, 1);
     console.log(`  PostgreSQL backlog drain: ${PG_DRAIN_EVENTS} events through three nodes…`);
     const drainThree = await postgresDrain(dir, config, 3);
-    return { ingest, drainOne, drainThree };
+    return { ingest, ingestBatch, drainOne, drainThree };
   } finally {
     await simulator.stop();
   }
 }
 
 function printPostgres(figures: PostgresFigures): void {
-  const { ingest, drainOne, drainThree } = figures;
+  const { ingest, ingestBatch, drainOne, drainThree } = figures;
   const drain = (d: DrainFigures) =>
     `${d.eventsPerSecond} events/s (${fixed(d.seconds)} s, ${d.requests} requests, ${d.rejected429} × 429, peak RSS ${fixed(d.peakRssMb)} MB)`;
   console.log(
     `PostgreSQL (${PG_URL.replace(/\/\/[^@/]*@/, "//")}, synchronous_commit as configured on the server; ${PG_SIMULATOR} simulator)`,
   );
-  console.log(
-    `  durable ingest       ${ingest.eventsPerSecond} events/s, p50 ${ingest.p50Ms} ms, p99 ${ingest.p99Ms} ms, ${ingest.errors} errors`,
-  );
-  console.log(
-    `  group commit         ${fixed(ingest.eventsPerCommit)} events per transaction, ${fixed(ingest.commitsPerSecond)} transactions/s (${fixed(1000 / Math.max(1, ingest.commitsPerSecond))} ms each, one in flight)`,
-  );
+  for (const [label, figures] of [
+    ["durable ingest       ", ingest],
+    [`ingest, batches of ${String(INGEST_BATCH_SIZE).padEnd(2)}`, ingestBatch],
+  ] as const) {
+    console.log(
+      `  ${label} ${figures.eventsPerSecond} events/s, request p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors; ` +
+        `${fixed(figures.eventsPerCommit)} events per transaction, ${fixed(figures.commitsPerSecond)} transactions/s (one in flight)`,
+    );
+  }
   console.log(`  drain, one node      ${drain(drainOne)}`);
   console.log(`  drain, three nodes   ${drain(drainThree)}`);
 }
@@ -529,9 +559,13 @@ async function ingestCeiling(): Promise<IngestFigures> {
 }
 
 /** Durable ingest into a Sluice on SQLite (delivery paused, so only ingest is measured). */
-async function durableIngest(dir: string, config: string): Promise<IngestFigures> {
-  const sluice = await startSluice(join(dir, "ingest"), config, "paused");
-  const figures = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`);
+async function durableIngest(
+  dir: string,
+  config: string,
+  load: IngestLoad = "single",
+): Promise<IngestFigures> {
+  const sluice = await startSluice(join(dir, `ingest-${load}`), config, "paused");
+  const figures = await loadIngest(`http://127.0.0.1:${SLUICE_PORT}`, load);
   await sluice.stop();
   return figures;
 }
@@ -550,7 +584,8 @@ async function main(): Promise<void> {
   if (process.env["BENCH_ONLY"] === "ingest") {
     const ceiling = await ingestCeiling();
     const durable = await durableIngest(dir, config);
-    console.log(JSON.stringify({ ceiling, durable }, null, 2));
+    const durableBatch = await durableIngest(dir, config, "batch");
+    console.log(JSON.stringify({ ceiling, durable, durableBatch }, null, 2));
     rmSync(dir, { recursive: true, force: true });
     return;
   }
@@ -596,6 +631,8 @@ async function main(): Promise<void> {
       `2/6 durable ingest: Sluice /v1/track (SQLite WAL, synchronous=FULL), ${INGEST_SECONDS} s at 50 connections…`,
     );
     const durable = await durableIngest(dir, config);
+    console.log(`   … and /v1/batch with ${INGEST_BATCH_SIZE} events per request…`);
+    const durableBatch = await durableIngest(dir, config, "batch");
 
     console.log(
       `3/6 backlog drain: ${DRAIN_EVENTS} queued events → simulator capped at 100 req/s, 200 ms latency…`,
@@ -637,9 +674,15 @@ async function main(): Promise<void> {
         `ceiling ${ceiling.p50Ms} / ${ceiling.p99Ms}`,
       ],
       [
+        `durable ingest events/s, batches of ${INGEST_BATCH_SIZE}`,
+        String(durableBatch.eventsPerSecond),
+        String(pg.ingestBatch.eventsPerSecond),
+        `request p99 ms: SQLite ${durableBatch.p99Ms}, PostgreSQL ${pg.ingestBatch.p99Ms}`,
+      ],
+      [
         "durable ingest errors",
-        String(durable.errors),
-        String(pg.ingest.errors),
+        String(durable.errors + durableBatch.errors),
+        String(pg.ingest.errors + pg.ingestBatch.errors),
         `ceiling ${ceiling.errors}`,
       ],
       [

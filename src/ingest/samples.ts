@@ -233,7 +233,9 @@ const PATHS_PER_TURN = 50;
 
 /** Every event's paths, merged per (source, type, name, path); the loop gets a turn every 50 events. */
 async function seenPaths(items: readonly Buffered[]): Promise<SeenPathUpdate[]> {
-  const merged = new Map<string, SeenPathUpdate & { types: SeenPathUpdate["types"][number][] }>();
+  type Merged = SeenPathUpdate & { types: SeenPathUpdate["types"][number][] };
+  // Per (source, type, name), then per path: one cheap key per event, a plain lookup per path.
+  const groups = new Map<string, Map<string, Merged>>();
   for (let index = 0; index < items.length; index++) {
     if (index > 0 && index % PATHS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     const { event } = items[index]!;
@@ -244,11 +246,16 @@ async function seenPaths(items: readonly Buffered[]): Promise<SeenPathUpdate[]> 
       continue;
     }
     const eventName = event.eventName ?? null;
+    const groupKey = JSON.stringify([event.sourceName, event.eventType, eventName]);
+    let merged = groups.get(groupKey);
+    if (merged === undefined) {
+      merged = new Map();
+      groups.set(groupKey, merged);
+    }
     for (const { path, types } of extractPaths(parsed)) {
-      const key = JSON.stringify([event.sourceName, event.eventType, eventName, path]);
-      const existing = merged.get(key);
+      const existing = merged.get(path);
       if (existing === undefined) {
-        merged.set(key, {
+        merged.set(path, {
           sourceName: event.sourceName,
           eventType: event.eventType,
           eventName,
@@ -264,5 +271,5 @@ async function seenPaths(items: readonly Buffered[]): Promise<SeenPathUpdate[]> 
       existing.lastSeenMs = Math.max(existing.lastSeenMs, event.receivedAtMs);
     }
   }
-  return [...merged.values()];
+  return [...groups.values()].flatMap((merged) => [...merged.values()]);
 }

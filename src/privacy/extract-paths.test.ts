@@ -96,6 +96,19 @@ describe("extractPaths", () => {
     expect(JSON.stringify(extractPaths(event))).not.toContain(CANARY);
   });
 
+  it("judges a key by the detectors of the call, whatever an earlier call with others decided", () => {
+    const event = { properties: { diabetes: true } };
+    const recorded = [
+      { path: "properties", types: ["object"] },
+      { path: "properties.diabetes", types: ["boolean"] },
+    ];
+    for (let round = 0; round < 2; round++) {
+      expect(extractPaths(event)).toEqual([{ path: "properties", types: ["object"] }]);
+      expect(extractPaths(event, { detectors: [] })).toEqual(recorded);
+      expect(extractPaths(event, { detectors: builtinDetectors({ terms: ["zzz"] }) })).toHaveLength(1);
+    }
+  });
+
   it("stops at depth 8 (an array level counts) and at 200 paths per event", () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let level = 9; level >= 1; level--) deep = { [`l${level}`]: deep };

@@ -86,6 +86,24 @@ function typeOf(value: unknown): SeenValueType | null {
   }
 }
 
+/**
+ * `recordableKey` verdicts, per detector list: events of one kind repeat the same few keys, and running
+ * every detector over each key of every event would cost more than the rest of `extractPaths`. A
+ * verdict depends only on the key and the detectors, so caching it changes no result. Bounded: cleared
+ * when it reaches MAX_CACHED_VERDICTS keys (events with ever-new keys cost what they did uncached).
+ */
+const VERDICTS = new WeakMap<readonly Detector[], Map<string, boolean>>();
+const MAX_CACHED_VERDICTS = 10_000;
+
+function verdictCache(detectors: readonly Detector[]): Map<string, boolean> {
+  let cache = VERDICTS.get(detectors);
+  if (cache === undefined) {
+    cache = new Map();
+    VERDICTS.set(detectors, cache);
+  }
+  return cache;
+}
+
 function child(parent: string, key: string): string {
   const segment = PLAIN_KEY.test(key) ? key : `[${JSON.stringify(key)}]`;
   if (parent === "") return segment;
@@ -112,11 +130,12 @@ export function extractPaths(event: unknown, options: ExtractPathsOptions = {}):
   const maxArrayItems = options.maxArrayItems ?? EXTRACT_PATHS_DEFAULTS.maxArrayItems;
   const detectors = options.detectors ?? builtinDetectors();
   const found = new Map<string, Set<SeenValueType>>();
-  const keyVerdicts = new Map<string, boolean>();
+  const keyVerdicts = verdictCache(detectors);
   const recordable = (key: string) => {
     let verdict = keyVerdicts.get(key);
     if (verdict === undefined) {
       verdict = recordableKey(key, detectors);
+      if (keyVerdicts.size >= MAX_CACHED_VERDICTS) keyVerdicts.clear();
       keyVerdicts.set(key, verdict);
     }
     return verdict;
