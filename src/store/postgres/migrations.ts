@@ -212,6 +212,25 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE deliveries ADD COLUMN lease_token text;
     `,
   },
+  {
+    version: 9,
+    name: "cheaper enqueue: no per-row foreign-key checks, dead-letter index instead of (state, id)",
+    sql: `
+      -- A foreign-key check is a trigger that looks up and share-locks the parent row, once per inserted
+      -- row: it took a third of the enqueue statement's time (~17 of 51 ms for 1,000 events). The rows
+      -- are consistent by construction instead: an event, its body and its deliveries are inserted by one
+      -- statement (enqueueRound) and nothing ever adds a body or a delivery to an existing event; the
+      -- retention purge deletes a body or an event only when no delivery refers to it (NOT EXISTS).
+      ALTER TABLE event_bodies DROP CONSTRAINT IF EXISTS event_bodies_event_seq_fkey;
+      ALTER TABLE deliveries DROP CONSTRAINT IF EXISTS deliveries_event_seq_fkey;
+      -- (state, id) took an entry for every delivery at enqueue and a new one at every settle, for one
+      -- reader that needs it: the dead letters (state = 'failed'), which are few. The log's other state
+      -- filters read the primary key newest first (delivered and stopped rows are the bulk) or the
+      -- waiting index.
+      DROP INDEX IF EXISTS deliveries_state;
+      CREATE INDEX deliveries_failed ON deliveries (id) WHERE state = 'failed';
+    `,
+  },
 ];
 
 /**

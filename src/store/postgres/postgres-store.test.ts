@@ -1,8 +1,15 @@
 import { escapeIdentifier, Pool } from "pg";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnqueueEvent } from "../port.js";
+import { applyPostgresMigrations, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { openPostgresStore, POSTGRES_DEFAULTS } from "./postgres-store.js";
-import { adminQuery, requirePostgres, TEST_DATABASE_URL, testStores } from "./test-support/test-database.js";
+import {
+  adminQuery,
+  freshSchemaName,
+  requirePostgres,
+  TEST_DATABASE_URL,
+  testStores,
+} from "./test-support/test-database.js";
 
 // No PostgreSQL: every test of this file fails with how to start it (never a skip, in CI or not).
 beforeAll(requirePostgres);
@@ -325,9 +332,9 @@ describe("PostgreSQL store", () => {
       "dedupe_seen_at",
       "deliveries_destination",
       "deliveries_event",
+      "deliveries_failed",
       "deliveries_pkey",
       "deliveries_settled",
-      "deliveries_state",
       "deliveries_waiting",
       "deliveries_waiting_key",
       "destination_state_pkey",
@@ -369,26 +376,78 @@ describe("PostgreSQL store", () => {
     ]);
   });
 
-  it("claims through the partial waiting index", async () => {
-    const store = await stores.open();
-    const s = escapeIdentifier(store.schema);
+  /** The plan of `sql` (parameters `params`) with sequential scans disabled, as one text. */
+  async function planWithoutSeqScan(sql: string, params: unknown[]): Promise<string> {
     const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
     try {
       const client = await pool.connect();
       try {
         await client.query("SET enable_seqscan = off");
-        const { rows } = await client.query<{ "QUERY PLAN": string }>(
-          `EXPLAIN SELECT id FROM ${s}.deliveries
-           WHERE destination = $1 AND state IN ('queued', 'retrying') AND next_attempt_at_ms <= $2
-             AND lease_until_ms <= $2 ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED`,
-          ["cio", T0],
-        );
-        expect(rows.map((row) => row["QUERY PLAN"]).join("\n")).toContain("deliveries_waiting");
+        const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`, params);
+        return rows.map((row) => row["QUERY PLAN"]).join("\n");
       } finally {
         client.release();
       }
     } finally {
       await pool.end();
     }
+  }
+
+  it("claims through the partial waiting index", async () => {
+    const store = await stores.open();
+    const s = escapeIdentifier(store.schema);
+    const plan = await planWithoutSeqScan(
+      `SELECT id FROM ${s}.deliveries
+       WHERE destination = $1 AND state IN ('queued', 'retrying') AND next_attempt_at_ms <= $2
+         AND lease_until_ms <= $2 ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED`,
+      ["cio", T0],
+    );
+    expect(plan).toContain("deliveries_waiting");
+  });
+
+  it("lists dead letters, newest first, through the partial failed index", async () => {
+    const store = await stores.open();
+    const s = escapeIdentifier(store.schema);
+    const plan = await planWithoutSeqScan(
+      `SELECT id FROM ${s}.deliveries WHERE state = $1 ORDER BY id DESC LIMIT 50`,
+      ["failed"],
+    );
+    expect(plan).toContain("deliveries_failed");
+  });
+
+  it("upgrades a version-8 schema with queued events: foreign keys and (state, id) go, everything stays", async () => {
+    const schema = freshSchemaName();
+    stores.track(schema);
+    const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    try {
+      const client = await pool.connect();
+      try {
+        await applyPostgresMigrations(client, schema, POSTGRES_MIGRATIONS.slice(0, 8));
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+    const s = escapeIdentifier(schema);
+    // Ids from the identity sequences, as Sluice 8 drew them: the first event and delivery are 1.
+    await adminQuery(`INSERT INTO ${s}.events (source_name, message_id, event_type, received_at_ms)
+      VALUES ('web', 'old', 'track', ${T0})`);
+    await adminQuery(`INSERT INTO ${s}.event_bodies (event_seq, body) VALUES (1, '{"id":"old"}')`);
+    await adminQuery(`INSERT INTO ${s}.deliveries (event_seq, destination, state, created_at_ms, updated_at_ms)
+      VALUES (1, 'cio', 'queued', ${T0}, ${T0})`);
+    const store = await stores.open({ schema });
+    const constraints = await adminQuery<{ conname: string }>(
+      "SELECT conname FROM pg_constraint WHERE connamespace = $1::regnamespace AND contype = 'f' ORDER BY conname",
+      [schema],
+    );
+    // Only the sessions' user reference is left: enqueue rows are consistent by construction.
+    expect(constraints.map((row) => row.conname)).toEqual(["sessions_user_name_fkey"]);
+    await store.enqueue([event("new")]);
+    const claimed = await store.claim("cio", { limit: 10, nowMs: T0, leaseMs: 60_000 });
+    expect(claimed.map((delivery) => [delivery.messageId, delivery.body])).toEqual([
+      ["old", '{"id":"old"}'],
+      ["new", '{"id":"new"}'],
+    ]);
   });
 });
