@@ -16,6 +16,7 @@ export const LOG = {
   sandbox: "admin.sandbox",
   dataAtRest: "store.opened",
   storeBackgroundError: "store.background_error",
+  storeAutovacuumOff: "store.autovacuum_off",
   ingestRejected: "ingest.rejected",
   ingestStoreFailed: "ingest.store_failed",
   samplesFailed: "ingest.samples_failed",

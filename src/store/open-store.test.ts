@@ -9,6 +9,7 @@ import { memoryLogger } from "../test-support/silent-logger.js";
 import { tempDir } from "../test-support/temp-dir.js";
 import { openStore, printableDatabaseUrl, readDatabaseEnv, type StoreEnv } from "./open-store.js";
 import {
+  adminQuery,
   dropSchema,
   freshSchemaName,
   requirePostgres,
@@ -142,6 +143,12 @@ describe("openStore", () => {
       poolSize: 3,
     });
     expect(lines.join("")).not.toContain(password);
+    // Warned exactly when the server's autovacuum is off (CI's cluster runs with it off).
+    const [setting] = await adminQuery<{ autovacuum: string }>("SHOW autovacuum");
+    const warnings = lines.map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(warnings.some((entry) => entry["event"] === "store.autovacuum_off")).toBe(
+      setting?.autovacuum === "off",
+    );
 
     const woken: string[] = [];
     opened.onWork((destination) => woken.push(destination));

@@ -150,6 +150,13 @@ export async function openStore(env: StoreEnv, logger: Logger): Promise<OpenedSt
     },
     "store opened",
   );
+  if (!store.autovacuum)
+    logger.warn(
+      { event: LOG.storeAutovacuumOff, store: "postgres", database },
+      "autovacuum is off on this PostgreSQL server: nothing reclaims the queue tables' dead rows or " +
+        "gathers the statistics the delivery claims are planned with, so claims can slow down by orders " +
+        "of magnitude; turn it on (see docs/postgres.md)",
+    );
   return {
     store: protectAtRest(store, env, logger),
     kind: "postgres",

@@ -125,6 +125,11 @@ export interface PostgresStore extends Store {
   workListening(): Promise<void>;
   /** Group-commit counters since open: `commits` < `calls` means enqueue calls shared transactions. */
   groupCommitStats(): GroupCommitStats;
+  /**
+   * Whether the server's autovacuum was on when the store opened. Off, nothing vacuums the queue
+   * tables and nothing gathers the statistics the claim's plans depend on (see docs/postgres.md).
+   */
+  readonly autovacuum: boolean;
   /** The cluster-wide token bucket of the port (`rate_limits` table, one atomic upsert per token). */
   takeRequestTokens(key: string, ratePerSecond: number, burst: number, nowMs: number): Promise<number>;
   /** The port's stored-text methods (key rotation): always present on this adapter. */
@@ -180,6 +185,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const store = new PostgresStoreImpl(pool, settings, report);
     await store.migrate();
     await store.lookUpSequences();
+    await store.readServerSettings();
     return store;
   } catch (error) {
     await pool.end().catch(() => undefined);
@@ -195,6 +201,7 @@ class PostgresStoreImpl implements PostgresStore {
   private readonly groupCommit: GroupCommit<EnqueueEvent, EnqueueResult>;
   private readonly work: WorkChannel;
   private workStarted = false;
+  autovacuum = true;
   private sequences: EnqueueGroupContext["sequences"] | undefined;
 
   constructor(
@@ -253,6 +260,14 @@ class PostgresStoreImpl implements PostgresStore {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** Called once by `openPostgresStore`. */
+  async readServerSettings(): Promise<void> {
+    const { rows } = await this.pool.query<{ autovacuum: boolean }>(
+      "SELECT current_setting('autovacuum')::boolean AS autovacuum",
+    );
+    this.autovacuum = rows[0]?.autovacuum ?? true;
   }
 
   /** Called once by `openPostgresStore`, after the tables exist. */
