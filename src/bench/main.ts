@@ -427,28 +427,15 @@ async function postgresIngest(dir: string, config: string, load: IngestLoad): Pr
 }
 
 /**
- * With autovacuum off (as on the CI cluster), stand in for its ANALYZE after a bulk load: within a minute
- * autovacuum would have analyzed the queue tables (their analyze threshold is 2 % of changed rows), and a
- * drain planned without statistics measures a setup Sluice does not support (see docs/postgres.md).
- */
-async function analyzeLikeAutovacuum(schema: string): Promise<void> {
-  const [row] = await pgQuery<{ on: boolean }>("SELECT current_setting('autovacuum')::boolean AS on");
-  if (row?.on) return;
-  const s = escapeIdentifier(schema);
-  await pgQuery(`ANALYZE ${s}.deliveries, ${s}.events, ${s}.event_bodies, ${s}.dedupe`);
-}
-
-/**
  * Backlog drain through `nodes` Sluice processes on one PostgreSQL schema (ports SLUICE_PORT + i),
  * timed from their launch: a backlog of PG_DRAIN_EVENTS filled by one paused node, then drained to
  * the simulator on PG_SIM_PORT (capped at 100 req/s, 200 ms latency: the nodes share that limit).
  */
 async function postgresDrain(dir: string, config: string, nodes: number): Promise<DrainFigures> {
-  return withSchema(async (schema, env) => {
+  return withSchema(async (_schema, env) => {
     const filler = await startSluice(join(dir, "pg-fill"), config, "paused", { env });
     await fillBacklog(PG_DRAIN_EVENTS, `pg${nodes}`);
     await filler.stop();
-    await analyzeLikeAutovacuum(schema);
     const before = await simulatorState(PG_SIM_PORT);
     const started = performance.now();
     const starting = await Promise.allSettled(

@@ -405,6 +405,41 @@ describe("PostgreSQL store", () => {
     expect(plan).toContain("deliveries_waiting");
   });
 
+  it("refreshes queue statistics gathered while the queue was empty before planning a large claim", async () => {
+    const store = await stores.open();
+    const s = escapeIdentifier(store.schema);
+    await adminQuery(`ANALYZE ${s}.deliveries`); // the queue is empty: the waiting index looks empty
+    await store.enqueue(
+      Array.from({ length: 300 }, (_, i) => event(`m${i}`, { orderingKey: `person-${i}` })),
+    );
+    const believed = async () => {
+      const [row] = await adminQuery<{ n: number }>(
+        "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass",
+        [`${store.schema}.deliveries_waiting`],
+      );
+      return row?.n;
+    };
+    expect(await believed()).toBe(0);
+    // A small window does not check; a large one finds the planner behind and analyzes, once.
+    await store.claim("cio", { limit: 10, nowMs: T0, leaseMs: 60_000 });
+    expect(store.statisticsRefreshes).toBe(0);
+    const claimed = await store.claim("cio", { limit: 150, nowMs: T0, leaseMs: 60_000 });
+    expect(claimed).toHaveLength(150);
+    expect(store.statisticsRefreshes).toBe(1);
+    expect(await believed()).toBeGreaterThanOrEqual(290);
+    // Checked at most once a minute: the next large claim goes straight to work.
+    await store.claim("cio", { limit: 140, nowMs: T0, leaseMs: 60_000 });
+    expect(store.statisticsRefreshes).toBe(1);
+    // With these statistics, the person lookup of a claim takes the key index.
+    const plan = await planWithoutSeqScan(
+      `SELECT u.key, r.id FROM unnest($2::text[]) AS u (key) CROSS JOIN LATERAL (
+         SELECT id FROM ${s}.deliveries WHERE destination = $1 AND ordering_key = u.key
+           AND state IN ('queued', 'retrying') AND ordering_key IS NOT NULL ORDER BY id LIMIT $3) AS r`,
+      ["cio", ["person-1", "person-2"], 100],
+    );
+    expect(plan).toContain("deliveries_waiting_key");
+  });
+
   it("lists dead letters, newest first, through the partial failed index", async () => {
     const store = await stores.open();
     const s = escapeIdentifier(store.schema);

@@ -144,6 +144,14 @@ export function postgresStatements(schema: string) {
         LIMIT $4) AS r
       ORDER BY u.key, r.id`,
 
+    /** What the planner believes the waiting index holds ($1: its qualified name), from pg_class. */
+    waitingIndexTuples: "SELECT reltuples::float8 AS believed FROM pg_class WHERE oid = to_regclass($1)",
+
+    /** One node at a time refreshes a schema's queue statistics; released when the claim ends. */
+    tryAnalyzeLock: "SELECT pg_try_advisory_xact_lock(hashtext('sluice analyze ' || $1)) AS locked",
+
+    analyzeDeliveries: `ANALYZE ${s}.deliveries`,
+
     /** Lock what is still ready among `$1`, skipping rows another claimer holds; the caller keeps prefixes. */
     lockReady: `
       SELECT id FROM ${s}.deliveries
