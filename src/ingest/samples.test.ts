@@ -159,17 +159,25 @@ describe("samples and seen paths from live events", () => {
     expect((await store.listSamples({})).map((sample) => sample.messageId)).toEqual(["m-3", "m-2", "m-1"]);
   });
 
-  it("writes by itself once 100 events wait", async () => {
+  it("writes by itself once 1,000 events wait, keeping the newest 200 of the source and every path", async () => {
     const { post } = setup();
-    await post("/v1/batch", {
-      batch: Array.from({ length: 100 }, (_, n) => ({
-        type: "track",
-        userId: "u",
-        event: "E",
-        messageId: `b${n}`,
-      })),
-    });
-    await expect.poll(async () => (await store.listSamples({ limit: 1000 })).length).toBe(100);
+    for (let request = 0; request < 2; request++) {
+      await post("/v1/batch", {
+        batch: Array.from({ length: 500 }, (_, n) => ({
+          type: "track",
+          userId: "u",
+          event: "E",
+          messageId: `b${request * 500 + n}`,
+          properties: { n },
+        })),
+      });
+    }
+    await expect.poll(async () => (await store.listSamples({ limit: 1000 })).length).toBe(200);
+    const samples = await store.listSamples({ limit: 1000 });
+    expect(samples[0]?.messageId).toBe("b999");
+    expect(samples.at(-1)?.messageId).toBe("b800");
+    const paths = await store.listSeenPaths({ sourceName: "website" });
+    expect(paths.find((path) => path.path === "properties.n")?.count).toBe(1000);
   });
 });
 

@@ -14,8 +14,10 @@ import { type SourcesInput, sourceKeys } from "./source-keys.js";
 
 /**
  * Event samples and seen paths, fed by ingest after the durable enqueue was acknowledged (or, for a
- * test write key, after validation): an in-memory buffer written to the store every 2 s or 100
- * events, away from the request. A full buffer drops (and counts) what does not fit; a store failure
+ * test write key, after validation): an in-memory buffer written to the store every 2 s or 1,000
+ * events, away from the request. A write keeps only the newest 200 events of each source (older ones
+ * would be pruned at once), so under load the samples cost the database one small write per 1,000
+ * events, not a row per event. A full buffer drops (and counts) what does not fit; a store failure
  * is logged and counted. Neither ever fails or slows an ingest request.
  */
 export interface EventSampler {
@@ -38,13 +40,13 @@ export interface EventSamplerDeps {
 export interface EventSamplerOptions {
   /** Write the buffer this often. Default 2000 ms. */
   flushEveryMs?: number;
-  /** Write as soon as this many events wait. Default 100. */
+  /** Write as soon as this many events wait. Default 1000. */
   flushAtEvents?: number;
-  /** Events held at most (while a write is slow or failing); more are dropped and counted. Default 1000. */
+  /** Events held at most (while a write is slow or failing); more are dropped and counted. Default 2000. */
   maxBufferedEvents?: number;
 }
 
-export const SAMPLER_DEFAULTS = { flushEveryMs: 2000, flushAtEvents: 100, maxBufferedEvents: 1000 } as const;
+export const SAMPLER_DEFAULTS = { flushEveryMs: 2000, flushAtEvents: 1000, maxBufferedEvents: 2000 } as const;
 
 interface Buffered {
   event: EnqueueEvent;
