@@ -32,10 +32,24 @@ describe("chooseClaim", () => {
 });
 
 describe("extraCandidates", () => {
-  it("offers the ready rows of the window's keys that the window does not hold", () => {
+  it("offers the ready rows of the window's keys that the window does not hold, up to the run's end", () => {
     const window = [w(1, "p"), w(3, "p")];
-    expect(extraCandidates(window, [k("p", 1), k("p", 2), k("p", 3), k("p", 4, false), k("p", 5)])).toEqual([
-      2, 5,
-    ]);
+    // 4 is not ready: the run ends there, so 5 could never be taken and is not worth a lock.
+    expect(
+      extraCandidates(window, [k("p", 1), k("p", 2), k("p", 3), k("p", 4, false), k("p", 5)], 10),
+    ).toEqual([2]);
+  });
+
+  it("offers no more than the claim can take: long runs of many people cost the limit, not the backlog", () => {
+    const window = Array.from({ length: 4 }, (_, i) => w(i + 1, `p${i}`));
+    // Every person has 40 waiting deliveries: the first in the window, 39 after it.
+    const runs = window.flatMap((row, i) =>
+      Array.from({ length: 40 }, (_, n) => k(`p${i}`, n === 0 ? row.id : 100 * (i + 1) + n)),
+    );
+    const candidates = extraCandidates(window, runs, 50);
+    // p0: its window row and 39 candidates (40); p1: its window row and 9 candidates (50 in all).
+    expect(candidates).toHaveLength(48);
+    const locked = new Set(candidates);
+    expect(chooseClaim(window, runs, locked, 50)).toHaveLength(50);
   });
 });

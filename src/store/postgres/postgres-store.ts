@@ -312,7 +312,7 @@ class PostgresStoreImpl implements PostgresStore {
         if (window.length >= STATISTICS_CHECK_WINDOW)
           await this.refreshStaleQueueStatistics(client, window.length);
         keyRuns = (await client.query<KeyRunRow>(this.sql.keyRuns, [name, keys, nowMs, limit])).rows;
-        const candidates = extraCandidates(window, keyRuns);
+        const candidates = extraCandidates(window, keyRuns, limit);
         if (candidates.length > 0) {
           const { rows } = await client.query<{ id: number }>(this.sql.lockReady, [candidates, nowMs]);
           for (const row of rows) locked.add(row.id);
