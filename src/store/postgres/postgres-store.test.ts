@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EnqueueEvent } from "../port.js";
 import { applyPostgresMigrations, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { openPostgresStore, POSTGRES_DEFAULTS } from "./postgres-store.js";
+import { postgresStatements } from "./statements.js";
 import {
   adminQuery,
   freshSchemaName,
@@ -438,6 +439,26 @@ describe("PostgreSQL store", () => {
       ["cio", ["person-1", "person-2"], 100],
     );
     expect(plan).toContain("deliveries_waiting_key");
+  });
+
+  it("reads the window's people in window order, at most the claim's limit of rows in all", async () => {
+    const store = await stores.open();
+    const people = ["zed", "amy", "bob"];
+    await store.enqueue(
+      people.flatMap((person) => [1, 2, 3].map((n) => event(`${person}${n}`, { orderingKey: person }))),
+    );
+    const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    const { rows } = await pool
+      .query<{ key: string; id: string }>(postgresStatements(store.schema).keyRuns, [
+        "cio",
+        ["bob", "zed", "amy"],
+        T0,
+        4,
+      ])
+      .finally(() => pool.end());
+    // bob's run whole, then the first row of zed's: a prefix of each, nothing of amy's.
+    expect(rows.map((row) => row.key)).toEqual(["bob", "bob", "bob", "zed"]);
+    expect(rows.map((row) => Number(row.id))).toEqual([7, 8, 9, 1]);
   });
 
   it("lists dead letters, newest first, through the partial failed index", async () => {

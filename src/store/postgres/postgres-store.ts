@@ -305,6 +305,7 @@ class PostgresStoreImpl implements PostgresStore {
     return this.transaction("claim", async (client) => {
       const window = (await client.query<WindowRow>(this.sql.selectReadyWindow, [name, nowMs, limit])).rows;
       if (window.length === 0) return [];
+      // In window order: keyRuns reads the keys in this order, up to the limit in all.
       const keys = [...new Set(window.flatMap((row) => (row.orderingKey === null ? [] : [row.orderingKey])))];
       let keyRuns: KeyRunRow[] = [];
       const locked = new Set<number>();
