@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../store-error.js";
-import { describeFailure, isRetryable, storeFailure } from "./pg-errors.js";
+import { describeFailure, isLockTimeout, isRetryable, storeFailure } from "./pg-errors.js";
 
 /** The shape of a pg DatabaseError, whose message and detail can quote values. */
 const serverError = {
@@ -41,5 +41,13 @@ describe("pg errors", () => {
       isRetryable({ code: "40001" }),
       isRetryable(serverError),
     ]).toEqual([true, true, false]);
+  });
+
+  it("recognises a lock timeout (55P03) and nothing else", () => {
+    expect([
+      isLockTimeout({ code: "55P03" }),
+      isLockTimeout({ code: "40P01" }),
+      isLockTimeout("55P03"),
+    ]).toEqual([true, false, false]);
   });
 });

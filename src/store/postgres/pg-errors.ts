@@ -35,6 +35,16 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * True when a statement gave up waiting for a lock (`lock_timeout`, SQLSTATE 55P03).
+ *
+ * @example
+ * isLockTimeout({ code: "55P03" }); // true
+ */
+export function isLockTimeout(error: unknown): boolean {
+  return fields(error).code === "55P03";
+}
+
+/**
  * A value-free summary of `error`, for a `StoreError`'s `cause` and message.
  *
  * @example

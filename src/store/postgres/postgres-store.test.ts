@@ -441,6 +441,29 @@ describe("PostgreSQL store", () => {
     expect(plan).toContain("deliveries_waiting_key");
   });
 
+  it("claims with the old statistics when ANALYZE would wait for a vacuum holding the table", async () => {
+    const store = await stores.open();
+    const s = escapeIdentifier(store.schema);
+    await adminQuery(`ANALYZE ${s}.deliveries`);
+    await store.enqueue(
+      Array.from({ length: 200 }, (_, i) => event(`m${i}`, { orderingKey: `person-${i}` })),
+    );
+    // What a (wraparound) VACUUM holds: the lock ANALYZE needs.
+    const holder = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    const client = await holder.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`LOCK TABLE ${s}.deliveries IN SHARE UPDATE EXCLUSIVE MODE`);
+      const claimed = await store.claim("cio", { limit: 150, nowMs: T0, leaseMs: 60_000 });
+      expect(claimed).toHaveLength(150);
+      expect(store.statisticsRefreshes).toBe(0);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+      await holder.end();
+    }
+  });
+
   it("reads the window's people in window order, at most the claim's limit of rows in all", async () => {
     const store = await stores.open();
     const people = ["zed", "amy", "bob"];

@@ -69,7 +69,7 @@ import {
 import { chooseClaim, extraCandidates, type KeyRunRow, type WindowRow } from "./claim-order.js";
 import { type EnqueueGroupContext, writeEnqueueGroup } from "./enqueue-group.js";
 import { applyPostgresMigrations, POSTGRES_MIGRATIONS } from "./migrations.js";
-import { isRetryable, storeFailure } from "./pg-errors.js";
+import { isLockTimeout, isRetryable, storeFailure } from "./pg-errors.js";
 import { storableEvents, storableOutcome, storableText } from "./pg-text.js";
 import {
   appendAuditPostgres,
@@ -354,8 +354,19 @@ class PostgresStoreImpl implements PostgresStore {
     if ((rows[0]?.believed ?? 0) >= waiting) return;
     const { rows: lock } = await client.query<{ locked: boolean }>(this.sql.tryAnalyzeLock, [this.schema]);
     if (lock[0]?.locked !== true) return;
-    await client.query(this.sql.analyzeDeliveries);
-    this.statisticsRefreshCount += 1;
+    // ANALYZE waits for a VACUUM of the table (an anti-wraparound one does not give way), while this
+    // claim holds its rows: give up after a moment, inside a savepoint, and claim with the old plan.
+    await client.query("SAVEPOINT sluice_analyze");
+    try {
+      await client.query("SET LOCAL lock_timeout = 1000");
+      await client.query(this.sql.analyzeDeliveries);
+      await client.query("SET LOCAL lock_timeout = DEFAULT");
+      await client.query("RELEASE SAVEPOINT sluice_analyze");
+      this.statisticsRefreshCount += 1;
+    } catch (error) {
+      if (!isLockTimeout(error)) throw error;
+      await client.query("ROLLBACK TO SAVEPOINT sluice_analyze");
+    }
   }
 
   get statisticsRefreshes(): number {
