@@ -23,9 +23,9 @@ export interface KeyRunRow {
 /**
  * Ready deliveries of the window's keys that the window does not hold and that the claim could take:
  * the claim tries to lock them (without waiting) before choosing, so a run can continue past the
- * window. Walks the window as `chooseClaim` does, as if every candidate will be locked, and stops
- * where `chooseClaim` would: at a key's first row not in hand and at `limit` rows in all. Only these
- * are worth a lock: offering every ready row of every key (a backlog of 40 events per person: 78,000
+ * window. The same walk as `chooseClaim`, as if every candidate will be locked, so it stops where
+ * `chooseClaim` would: at a key's first row not in hand and at `limit` rows in all. Only these are
+ * worth a lock: offering every ready row of every key (a backlog of 40 events per person: 78,000
  * locks, each a write to the row, for a claim of 2,000) made claims cost the backlog's depth.
  *
  * @example
@@ -37,41 +37,7 @@ export function extraCandidates(
   keyRuns: readonly KeyRunRow[],
   limit: number,
 ): number[] {
-  const inWindow = new Set(window.map((row) => row.id));
-  const runs = runsByKey(keyRuns);
-  const candidates: number[] = [];
-  const seenKeys = new Set<string>();
-  let taken = 0;
-  for (const row of window) {
-    if (taken >= limit) break;
-    if (row.orderingKey === null) {
-      taken += 1;
-      continue;
-    }
-    if (seenKeys.has(row.orderingKey)) continue;
-    seenKeys.add(row.orderingKey);
-    for (const run of runs.get(row.orderingKey) ?? []) {
-      if (taken >= limit) break;
-      if (!inWindow.has(run.id)) {
-        if (!run.ready) break;
-        candidates.push(run.id);
-      }
-      taken += 1;
-    }
-  }
-  return candidates;
-}
-
-/** Each key's rows, in id order. */
-function runsByKey(keyRuns: readonly KeyRunRow[]): Map<string, KeyRunRow[]> {
-  const runs = new Map<string, KeyRunRow[]>();
-  for (const row of keyRuns) {
-    const rows = runs.get(row.key) ?? [];
-    rows.push(row);
-    runs.set(row.key, rows);
-  }
-  for (const rows of runs.values()) rows.sort((a, b) => a.id - b.id);
-  return runs;
+  return walkClaim(window, keyRuns, limit, (row) => row.ready).outside;
 }
 
 /**
@@ -89,9 +55,24 @@ export function chooseClaim(
   locked: ReadonlySet<number>,
   limit: number,
 ): number[] {
+  return walkClaim(window, keyRuns, limit, (row) => locked.has(row.id)).chosen;
+}
+
+/**
+ * The walk both share: window rows in order, a key's run at its first window row, each run row taken
+ * while it is in the window or `inHandOutside` says so (the first that is neither ends the run), up
+ * to `limit` in all. Returns what it took, and which of it lies outside the window.
+ */
+function walkClaim(
+  window: readonly WindowRow[],
+  keyRuns: readonly KeyRunRow[],
+  limit: number,
+  inHandOutside: (row: KeyRunRow) => boolean,
+): { chosen: number[]; outside: number[] } {
   const inWindow = new Set(window.map((row) => row.id));
   const runs = runsByKey(keyRuns);
   const chosen: number[] = [];
+  const outside: number[] = [];
   const seenKeys = new Set<string>();
   for (const row of window) {
     if (chosen.length >= limit) break;
@@ -101,10 +82,26 @@ export function chooseClaim(
     }
     if (seenKeys.has(row.orderingKey)) continue;
     seenKeys.add(row.orderingKey);
-    for (const { id } of runs.get(row.orderingKey) ?? []) {
-      if (chosen.length >= limit || !(inWindow.has(id) || locked.has(id))) break;
-      chosen.push(id);
+    for (const run of runs.get(row.orderingKey) ?? []) {
+      if (chosen.length >= limit) break;
+      if (!inWindow.has(run.id)) {
+        if (!inHandOutside(run)) break;
+        outside.push(run.id);
+      }
+      chosen.push(run.id);
     }
   }
-  return chosen;
+  return { chosen, outside };
+}
+
+/** Each key's rows, in id order. */
+function runsByKey(keyRuns: readonly KeyRunRow[]): Map<string, KeyRunRow[]> {
+  const runs = new Map<string, KeyRunRow[]>();
+  for (const row of keyRuns) {
+    const rows = runs.get(row.key) ?? [];
+    rows.push(row);
+    runs.set(row.key, rows);
+  }
+  for (const rows of runs.values()) rows.sort((a, b) => a.id - b.id);
+  return runs;
 }
