@@ -191,8 +191,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     const store = new PostgresStoreImpl(pool, settings, report);
     await store.migrate();
-    await store.lookUpSequences();
-    await store.readServerSettings();
+    await store.lookUpSequencesAndAutovacuum();
     return store;
   } catch (error) {
     await pool.end().catch(() => undefined);
@@ -271,23 +270,16 @@ class PostgresStoreImpl implements PostgresStore {
     }
   }
 
-  /** Called once by `openPostgresStore`. */
-  async readServerSettings(): Promise<void> {
-    const { rows } = await this.pool.query<{ autovacuum: boolean }>(
-      "SELECT current_setting('autovacuum')::boolean AS autovacuum",
+  /** Called once by `openPostgresStore`, after the tables exist; also reads the server's autovacuum. */
+  async lookUpSequencesAndAutovacuum(): Promise<void> {
+    const { rows } = await this.pool.query<{ events: string; deliveries: string; autovacuum: boolean }>(
+      this.sql.sequences,
+      [`${escapeIdentifier(this.schema)}.events`, `${escapeIdentifier(this.schema)}.deliveries`],
     );
-    this.autovacuum = rows[0]?.autovacuum ?? true;
-  }
-
-  /** Called once by `openPostgresStore`, after the tables exist. */
-  async lookUpSequences(): Promise<void> {
-    const { rows } = await this.pool.query<{ events: string; deliveries: string }>(this.sql.sequences, [
-      `${escapeIdentifier(this.schema)}.events`,
-      `${escapeIdentifier(this.schema)}.deliveries`,
-    ]);
     const row = rows[0];
     if (row === undefined) throw new Error("identity sequences not found");
     this.sequences = { events: row.events, deliveries: row.deliveries };
+    this.autovacuum = row.autovacuum;
   }
 
   async enqueue(events: readonly EnqueueEvent[]): Promise<EnqueueResult[]> {

@@ -112,9 +112,10 @@ export function postgresStatements(schema: string) {
         (SELECT count(pg_notify($14, destination)) FROM (SELECT DISTINCT destination FROM delivery_rows) AS d)
           AS notified`,
 
-    /** The sequences behind the identity columns, looked up once at open for `enqueueRound`. */
+    /** The sequences behind the identity columns (for `enqueueRound`) and the server's autovacuum, read once at open. */
     sequences: `
-      SELECT pg_get_serial_sequence($1, 'seq') AS events, pg_get_serial_sequence($2, 'id') AS deliveries`,
+      SELECT pg_get_serial_sequence($1, 'seq') AS events, pg_get_serial_sequence($2, 'id') AS deliveries,
+        current_setting('autovacuum')::boolean AS autovacuum`,
 
     /**
      * The claim's window: the oldest `limit` ready deliveries that no concurrent claimer holds, locked
