@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError, type Role, type Session } from "./api.js";
+import type { Health } from "./ops-types.js";
 
 /**
  * Small shared widgets of the console: fields with labels and errors, error banners, times, tables
@@ -565,6 +566,20 @@ export function rangeBounds(
 }
 
 /** A time-range select, and From/To inputs when "Custom range…" is chosen. */
+/** The options of a destination filter: "All destinations", then each destination `/health` names. */
+export function DestinationOptions(props: { health: Health | null }) {
+  return (
+    <>
+      <option value="">All destinations</option>
+      {(props.health?.destinations ?? []).map((destination) => (
+        <option key={destination.destination} value={destination.destination}>
+          {destination.destination}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function TimeRangeFields(props: {
   range: TimeRangeId;
   custom: { from: string; to: string };

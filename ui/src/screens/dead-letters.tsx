@@ -4,6 +4,7 @@ import type { ScreenProps } from "../app.js";
 import {
   ConfirmDialog,
   canEdit,
+  DestinationOptions,
   ErrorBanner,
   Field,
   fieldError,
@@ -162,12 +163,7 @@ export function DeadLettersScreen(props: ScreenProps) {
               value={filters.destination}
               onChange={(event) => setFilters({ ...filters, destination: event.currentTarget.value })}
             >
-              <option value="">All destinations</option>
-              {(destinations.data?.destinations ?? []).map((destination) => (
-                <option key={destination.destination} value={destination.destination}>
-                  {destination.destination}
-                </option>
-              ))}
+              <DestinationOptions health={destinations.data} />
             </select>
           )}
         </Field>

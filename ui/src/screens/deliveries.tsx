@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, query } from "../api.js";
 import type { ScreenProps } from "../app.js";
 import {
+  DestinationOptions,
   ErrorBanner,
   Field,
   fieldError,
@@ -168,12 +169,7 @@ export function DeliveriesScreen(props: ScreenProps & { messageId: string | null
               value={filters.destination}
               onChange={(event) => set({ destination: event.currentTarget.value })}
             >
-              <option value="">All destinations</option>
-              {(destinations.data?.destinations ?? []).map((destination) => (
-                <option key={destination.destination} value={destination.destination}>
-                  {destination.destination}
-                </option>
-              ))}
+              <DestinationOptions health={destinations.data} />
             </select>
           )}
         </Field>
